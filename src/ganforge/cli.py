@@ -1,0 +1,128 @@
+"""The command line: parses options into a config and calls one function."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from . import config as config_mod
+from .errors import GanforgeError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors ("ganforge: error: --batch-size ...")."""
+
+    def error(self, message):
+        raise GanforgeError(message)
+
+
+def _type_for(f: dataclasses.Field):
+    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[f.type]
+    if kind is int:
+        def parse_int(text):
+            try:
+                return int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        return parse_int
+    if kind is float:
+        def parse_float(text):
+            try:
+                return float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        return parse_float
+    return str
+
+
+def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
+    """One option per dataclass field; defaults are None so presets can fill them in."""
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        help_text = meta.get("help", "")
+        if meta.get("choices"):
+            help_text += f" ({'|'.join(map(str, meta['choices']))})"
+        help_text += f" [default: {f.default}]"
+        flag = config_mod.option_name(f.name)
+        if f.type in (bool, "bool"):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            parser.add_argument(flag, type=_type_for(f), default=None, help=help_text, metavar=f.name.upper())
+
+
+def _add_run_options(parser, kind: str) -> None:
+    presets = ", ".join(config_mod.PRESETS.get(kind, {}))
+    parser.add_argument("--preset", default=None,
+                        help=f"named settings of a seed ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]")
+    parser.add_argument("--out", default=None, help="run folder [default: runs/NNNNN-<kind>-<variant>/]")
+    parser.add_argument("--resume", default=None, metavar="RUN_DIR",
+                        help="continue the run in RUN_DIR from its latest checkpoint")
+    parser.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
+    add_config_options(parser, config_mod.KINDS[kind])
+
+
+def _options(args, kind: str) -> dict:
+    names = [f.name for f in dataclasses.fields(config_mod.KINDS[kind])]
+    return {n: getattr(args, n) for n in names}
+
+
+def cmd_train(args) -> int:
+    from . import api
+
+    kind = args.kind
+    options = _options(args, kind)
+    if args.resume:
+        given = {k: v for k, v in options.items() if v is not None}
+        if given or args.preset or args.out:
+            raise GanforgeError("--resume continues a run with its saved config; give no other options")
+    if args.dry_run:
+        cfg = config_mod.resolve(kind, args.preset, **options)
+        print(json.dumps(config_mod.to_dict(kind, args.preset, cfg), indent=2))
+        return 0
+    trainer = {"moons": api.train_moons}[kind]
+    if args.resume:
+        trainer(resume=args.resume)
+    else:
+        trainer(preset=args.preset, out=args.out, **options)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+
+    run_demo(args.out)
+    return 0
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="ganforge", description="Adversarial training workbench: moons GANs, DCGAN, CycleGAN.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    train = commands.add_parser("train", help="train one model into a run folder")
+    kinds = train.add_subparsers(dest="kind", required=True, parser_class=Parser)
+    for kind in config_mod.KINDS:
+        sub = kinds.add_parser(kind, help=f"train the {kind} experiment")
+        _add_run_options(sub, kind)
+        sub.set_defaults(func=cmd_train)
+
+    demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
+    demo.add_argument("--out", default="runs/demo", help="folder for the demo's runs")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv=None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return args.func(args)
+    except GanforgeError as e:
+        print(f"ganforge: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ganforge: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

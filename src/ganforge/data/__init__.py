@@ -1,0 +1,1 @@
+"""Data sources: the moons distribution and emoji styles."""

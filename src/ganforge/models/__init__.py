@@ -1,0 +1,1 @@
+"""Network definitions; they know nothing of training."""

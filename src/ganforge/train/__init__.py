@@ -1,0 +1,1 @@
+"""Training loops; they know nothing of the CLI."""
