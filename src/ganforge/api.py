@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import config as config_mod
+from .errors import GanforgeError
 from .runs import Run
 
 
@@ -23,15 +24,42 @@ def run_tag(kind: str, cfg) -> str:
     """The readable part of an auto-numbered run folder's name."""
     if kind == "moons":
         return f"moons-{cfg.trainer}"
-    return kind
+    if kind == "dcgan":
+        return f"dcgan-{cfg.style}"
+    return f"cyclegan-{cfg.source}2{cfg.target}"
+
+
+def _train(kind: str, loop, preset, out, root, resume, options):
+    if resume is not None:
+        if options or preset or out is not None:
+            raise GanforgeError("--resume continues a run with its saved config; give no other options")
+        cfg, run = reopen_run(resume)
+        if run.kind != kind:
+            raise GanforgeError(f"--resume {resume} is a {run.kind} run, not {kind}")
+        return loop(cfg, run, resume=True)
+    cfg, run = start_run(kind, preset, out=out, root=root, **options)
+    return loop(cfg, run)
 
 
 def train_moons(preset: str | None = None, out=None, root="runs", resume=None, **options):
     """Train a moons GAN; e.g. `train_moons(trainer="revgrad", epochs=2)` returns a MoonsResult."""
     from .train.gan import train_moons as loop
 
-    if resume is not None:
-        cfg, run = reopen_run(resume)
-        return loop(cfg, run, resume=True)
-    cfg, run = start_run("moons", preset, out=out, root=root, **options)
-    return loop(cfg, run)
+    return _train("moons", loop, preset, out, root, resume, options)
+
+
+def train_dcgan(preset: str | None = None, out=None, root="runs", resume=None, **options):
+    """Train the DCGAN on one emoji style; returns a DCGANResult."""
+    from .train.dcgan import train_dcgan as loop
+
+    return _train("dcgan", loop, preset, out, root, resume, options)
+
+
+def train_cyclegan(preset: str | None = None, out=None, root="runs", resume=None, **options):
+    """Train a CycleGAN between two emoji styles; returns a CycleGANResult."""
+    from .train.cycle import train_cyclegan as loop
+
+    return _train("cyclegan", loop, preset, out, root, resume, options)
+
+
+TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan}

@@ -190,6 +190,20 @@ def load_modules(state: dict, tensors: dict, modules: dict, path: Path) -> None:
         module.load_state_dict(sd)
 
 
+def _match_param_layout(optimizer: torch.optim.Optimizer) -> None:
+    """Give per-parameter state the memory layout (e.g. channels-last) of its parameter.
+
+    Saved tensors come back contiguous; fused optimizers walk state and parameter
+    memory in step, so a layout mismatch would silently pair the wrong elements.
+    """
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            state = optimizer.state.get(param, {})
+            for key, value in state.items():
+                if torch.is_tensor(value) and value.shape == param.shape and value.stride() != param.stride():
+                    state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
+
+
 def load(path: Path, modules: dict, optimizers: dict | None = None, restore_rng: bool = True) -> dict:
     """Load a checkpoint into modules (and optimizers, RNG); return its state dict."""
     state, tensors = read(path)
@@ -202,6 +216,7 @@ def load(path: Path, modules: dict, optimizers: dict | None = None, restore_rng:
             opt.load_state_dict(_unflatten_optimizer(name, meta, tensors))
         except (ValueError, KeyError, RuntimeError) as e:
             raise GanforgeError(f"checkpoint {path}: optimizer {name!r} does not match ({e})") from None
+        _match_param_layout(opt)
     if restore_rng:
         set_rng_state(tensors)
     return state

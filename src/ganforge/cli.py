@@ -71,20 +71,12 @@ def cmd_train(args) -> int:
     from . import api
 
     kind = args.kind
-    options = _options(args, kind)
-    if args.resume:
-        given = {k: v for k, v in options.items() if v is not None}
-        if given or args.preset or args.out:
-            raise GanforgeError("--resume continues a run with its saved config; give no other options")
+    options = {k: v for k, v in _options(args, kind).items() if v is not None}
     if args.dry_run:
         cfg = config_mod.resolve(kind, args.preset, **options)
         print(json.dumps(config_mod.to_dict(kind, args.preset, cfg), indent=2))
         return 0
-    trainer = {"moons": api.train_moons}[kind]
-    if args.resume:
-        trainer(resume=args.resume)
-    else:
-        trainer(preset=args.preset, out=args.out, **options)
+    api.TRAINERS[kind](preset=args.preset, out=args.out, resume=args.resume, **options)
     return 0
 
 

@@ -49,7 +49,54 @@ class MoonsConfig(CommonConfig):
     heatmap_resolution: int = opt(200, "grid points per axis of the heatmap (the seed uses 500)", min=10, max=1000)
 
 
-KINDS: dict[str, type] = {"moons": MoonsConfig}
+STYLES = ["apple", "windows", "google", "twitter", "facebook"]
+
+
+@dataclass
+class EmojiConfig(CommonConfig):
+    iters: int = opt(5000, "training iterations (batches)", min=1)
+    batch_size: int = opt(16, "images per batch (per style)", min=1)
+    sample_every: int = opt(200, "save a sample grid every N iterations (0: only at the end)", min=0)
+    log_every: int = opt(100, "average the statistics over N iterations into one stats.jsonl record", min=1)
+    checkpoint_every: int = opt(1000, "save a checkpoint every N iterations (and at the end)", min=1)
+    data_dir: str = opt("", "a folder or .tar.gz in the course archive layout (Apple/, Windows/, Test_Apple/, "
+                        "Test_Windows/); empty: the data built by `ganforge data build`")
+    cache: str = opt("", "cache folder of `ganforge data build` (empty: the user cache directory)")
+    background: str = opt("white", "colour transparent pixels are composited onto", choices=["white", "black"])
+    strict: bool = opt(False, "refuse a data folder holding unreadable files instead of skipping them")
+    conv_dim: int = opt(32, "channels of the first convolution; later layers use multiples", min=1)
+    beta1: float = opt(0.5, "Adam beta1", min=0.0, max=0.999)
+    beta2: float = opt(0.999, "Adam beta2", min=0.0, max=0.9999)
+    loss: str = opt("lsgan", "adversarial loss", choices=["lsgan", "bce"])
+
+
+@dataclass
+class DCGANConfig(EmojiConfig):
+    style: str = opt("windows", "emoji style to generate", choices=STYLES)
+    noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
+    lr_gen: float = opt(3e-4, "Adam learning rate of the generator", min=0.0, min_exclusive=True)
+    lr_disc: float = opt(6e-4, "Adam learning rate of the discriminator (the seed: twice the generator's)",
+                         min=0.0, min_exclusive=True)
+
+
+@dataclass
+class CycleGANConfig(EmojiConfig):
+    source: str = opt("apple", "style translated from (domain A, the seed's X)", choices=STYLES)
+    target: str = opt("windows", "style translated to (domain B, the seed's Y)", choices=STYLES)
+    trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
+                       "revgrad: one optimizer through gradient reversal (radboud)",
+                       choices=["two-optimizers", "revgrad"])
+    generator: str = opt("toronto", "generator architecture: toronto (residual block) or radboud (plain)",
+                         choices=["toronto", "radboud"])
+    discriminator: str = opt("dcgan", "discriminator architecture: dcgan (toronto) or radboud",
+                             choices=["dcgan", "radboud"])
+    lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
+    cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
+    lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
+    n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
+
+
+KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig}
 
 # Named presets: overrides of the dataclass defaults that reproduce a seed's settings.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -57,8 +104,23 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         "radboud": dict(batch_size=128, epochs=10, lr_gen=1e-3, lr_disc=1e-3, lr=1e-3, loss="bce",
                         n_samples=100_000, noise=0.1, shuffle=False, seed=12345),
     },
+    "dcgan": {
+        "toronto": dict(iters=5000, batch_size=16, lr_gen=3e-4, lr_disc=6e-4, beta1=0.5, beta2=0.999,
+                        loss="lsgan", noise_size=100, conv_dim=32, sample_every=200),
+    },
+    "cyclegan": {
+        # Toronto: two Adams, L1 cycle loss, the write-up's best lambda_cycle and seed.
+        "toronto": dict(trainer="two-optimizers", generator="toronto", discriminator="dcgan", iters=10000,
+                        batch_size=16, lr=3e-4, beta1=0.5, beta2=0.999, lambda_cycle=0.015,
+                        cycle_loss="l1", loss="lsgan", conv_dim=32, sample_every=200, seed=4),
+        # Radboud: one Adam through gradient reversal, MSE cycle loss, batch 32; 100 epochs of the
+        # ~2,000-image Windows set at batch 32 are about 6,300 iterations.
+        "radboud": dict(trainer="revgrad", generator="radboud", discriminator="radboud", iters=6300,
+                        batch_size=32, lr=1e-3, beta1=0.5, beta2=0.999, lambda_cycle=1.0,
+                        cycle_loss="mse", loss="lsgan", conv_dim=32, sample_every=200),
+    },
 }
-DEFAULT_PRESET = {"moons": "radboud"}
+DEFAULT_PRESET = {"moons": "radboud", "dcgan": "toronto", "cyclegan": "toronto"}
 
 
 def option_name(name: str) -> str:
@@ -85,6 +147,7 @@ def validate(cfg) -> None:
             raise GanforgeError(f"{flag} must be <= {hi}, got {value}")
         if value != value or value in (float("inf"), float("-inf")):
             raise GanforgeError(f"{flag} must be a finite number, got {value}")
+    _check_relations(cfg)
 
 
 def resolve(kind: str, preset: str | None = None, **overrides):
@@ -105,6 +168,12 @@ def resolve(kind: str, preset: str | None = None, **overrides):
     cfg = cls(**values)
     validate(cfg)
     return cfg
+
+
+def _check_relations(cfg) -> None:
+    """Constraints between fields that a per-field range cannot say."""
+    if isinstance(cfg, CycleGANConfig) and cfg.source == cfg.target and not cfg.data_dir:
+        raise GanforgeError(f"--source and --target must differ; both are {cfg.source!r}")
 
 
 def to_dict(kind: str, preset: str | None, cfg) -> dict:

@@ -1,0 +1,58 @@
+"""The Toronto DCGAN (SPEC section 2): 100-d noise -> 32x32 RGB, and its discriminator."""
+from __future__ import annotations
+
+from torch import nn
+
+
+def upconv(in_ch: int, out_ch: int, batch_norm: bool = True) -> nn.Sequential:
+    """Nearest upsampling x2 then a 5x5 convolution (stride 1, padding 2)."""
+    layers = [nn.Upsample(scale_factor=2), nn.Conv2d(in_ch, out_ch, 5, 1, 2, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_ch))
+    return nn.Sequential(*layers)
+
+
+def downconv(in_ch: int, out_ch: int, padding: int = 2, batch_norm: bool = True) -> nn.Sequential:
+    """A 5x5 convolution with stride 2 that halves the spatial size."""
+    layers = [nn.Conv2d(in_ch, out_ch, 5, 2, padding, bias=not batch_norm)]
+    if batch_norm:
+        layers.append(nn.BatchNorm2d(out_ch))
+    return nn.Sequential(*layers)
+
+
+class DCGenerator(nn.Module):
+    """Uniform noise (B, noise_size) -> images (B, 3, 32, 32) in (-1, 1)."""
+
+    def __init__(self, noise_size: int = 100, conv_dim: int = 32):
+        super().__init__()
+        self.input_size = noise_size
+        self.base = conv_dim * 4
+        self.linear = nn.Linear(noise_size, self.base * 4 * 4)
+        self.net = nn.Sequential(
+            nn.BatchNorm2d(self.base), nn.ReLU(),
+            upconv(self.base, conv_dim * 2), nn.ReLU(),  # (B, 64, 8, 8)
+            upconv(conv_dim * 2, conv_dim), nn.ReLU(),   # (B, 32, 16, 16)
+            upconv(conv_dim, 3, batch_norm=False),       # (B, 3, 32, 32)
+            nn.Tanh(),
+        )
+
+    def forward(self, z):
+        x = self.linear(z).view(z.shape[0], self.base, 4, 4)  # (B, 128, 4, 4)
+        return self.net(x)
+
+
+class DCDiscriminator(nn.Module):
+    """Images (B, 3, 32, 32) -> scores (B, 1); no sigmoid. Paddings 2, 2, 2, 1 as derived in the seed."""
+
+    def __init__(self, conv_dim: int = 32):
+        super().__init__()
+        self.net = nn.Sequential(
+            downconv(3, conv_dim), nn.ReLU(),                 # (B, 32, 16, 16)
+            downconv(conv_dim, conv_dim * 2), nn.ReLU(),      # (B, 64, 8, 8)
+            downconv(conv_dim * 2, conv_dim * 4), nn.ReLU(),  # (B, 128, 4, 4)
+            downconv(conv_dim * 4, 1, padding=1, batch_norm=False),  # (B, 1, 1, 1)
+            nn.Flatten(),
+        )
+
+    def forward(self, x):
+        return self.net(x)

@@ -1,0 +1,234 @@
+"""CycleGAN training between two emoji styles: two optimizers (toronto) or one with gradient reversal (radboud).
+
+Domain A is the source style (the Toronto seed's X), B the target (Y).
+`fake_ab` = G_ab(real_a) is a translation; `cycle_aba` = G_ba(fake_ab) a reconstruction.
+Discriminators only ever judge real and translated images, never reconstructions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..config import CycleGANConfig
+from ..grids import interleave, save_grid
+from ..hardware import Hardware, pick_hardware
+from ..losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
+from ..models.cycle import CycleGenerator, cycle_discriminator
+from ..runs import Run
+from .batches import BatchSampler, load_emoji_splits, to_model_range, to_uint8
+from .common import adam
+from .loop import run_iterations
+
+STAT_NAMES = ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
+              "d_acc_real_a", "d_acc_real_b", "d_acc_fake_a", "d_acc_fake_b", "cycle_l1_a", "cycle_l1_b")
+
+
+@dataclass
+class CycleNets:
+    g_ab: torch.nn.Module
+    g_ba: torch.nn.Module
+    d_a: torch.nn.Module
+    d_b: torch.nn.Module
+
+    def as_dict(self) -> dict:
+        return {"g_ab": self.g_ab, "g_ba": self.g_ba, "d_a": self.d_a, "d_b": self.d_b}
+
+    def generators(self):
+        return list(self.g_ab.parameters()) + list(self.g_ba.parameters())
+
+    def discriminators(self):
+        return list(self.d_a.parameters()) + list(self.d_b.parameters())
+
+
+def build_cycle_nets(cfg: CycleGANConfig, hw: Hardware) -> CycleNets:
+    fmt = torch.channels_last if hw.channels_last else torch.contiguous_format
+
+    def place(module):
+        return module.to(hw.device, memory_format=fmt)
+
+    return CycleNets(g_ab=place(CycleGenerator(cfg.generator, cfg.conv_dim)),
+                     g_ba=place(CycleGenerator(cfg.generator, cfg.conv_dim)),
+                     d_a=place(cycle_discriminator(cfg.discriminator, cfg.conv_dim)),
+                     d_b=place(cycle_discriminator(cfg.discriminator, cfg.conv_dim)))
+
+
+def _acc(d_out: torch.Tensor, real: bool, threshold: float) -> torch.Tensor:
+    d_out = d_out.detach().float()
+    return ((d_out > threshold) if real else (d_out < threshold)).float().mean()
+
+
+class TwoOptimizerCycleStep:
+    """The Toronto iteration: D on real, D on translated (generators fixed), then G steps B->A->B and A->B->A."""
+
+    stat_names = STAT_NAMES
+
+    def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
+        self.nets, self.loss, self.hw = nets, loss, hw
+        self.lambda_cycle = cfg.lambda_cycle
+        self.distance = cycle_loss(cfg.cycle_loss)
+        betas = (cfg.beta1, cfg.beta2)
+        self.opt_gen = adam(nets.generators(), cfg.lr, betas)
+        self.opt_disc = adam(nets.discriminators(), cfg.lr, betas)
+
+    @property
+    def optimizers(self) -> dict:
+        return {"gen": self.opt_gen, "disc": self.opt_disc}
+
+    def _generator_step(self, real_src, g_there, g_back, d_there):
+        """One G update along src -> there -> back; returns (adversarial loss, cycle loss, cycle L1)."""
+        with self.hw.autocast():
+            fake = g_there(real_src)
+            adv = self.loss(d_there(fake), True)
+            # With lambda_cycle = 0 the reconstruction is only measured, not trained through.
+            with torch.set_grad_enabled(self.lambda_cycle > 0):
+                cycled = g_back(fake)
+                cyc = self.distance(cycled.float(), real_src)
+            total = adv + self.lambda_cycle * cyc if self.lambda_cycle > 0 else adv
+        self.opt_gen.zero_grad(set_to_none=True)
+        total.backward()
+        self.opt_gen.step()
+        return adv.detach(), cyc.detach(), F.l1_loss(cycled.detach().float(), real_src)
+
+    def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
+        n, loss, thr = self.nets, self.loss, self.loss.threshold
+
+        # Update the discriminators on real images.
+        with self.hw.autocast():
+            d_real_a, d_real_b = n.d_a(real_a), n.d_b(real_b)
+            d_loss_real = loss(d_real_a, True) + loss(d_real_b, True)
+        self.opt_disc.zero_grad(set_to_none=True)
+        d_loss_real.backward()
+        self.opt_disc.step()
+
+        # Update the discriminators on translated images; the generators are not trained here.
+        with self.hw.autocast():
+            with torch.no_grad():
+                fake_ba, fake_ab = n.g_ba(real_b), n.g_ab(real_a)
+            d_fake_a, d_fake_b = n.d_a(fake_ba), n.d_b(fake_ab)
+            d_loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
+        self.opt_disc.zero_grad(set_to_none=True)
+        d_loss_fake.backward()
+        self.opt_disc.step()
+
+        # Update the generators: B -> A -> B, then A -> B -> A; D's weights need no gradients.
+        for d in (n.d_a, n.d_b):
+            d.requires_grad_(False)
+        try:
+            adv_ba, cyc_b, l1_b = self._generator_step(real_b, n.g_ba, n.g_ab, n.d_a)
+            adv_ab, cyc_a, l1_a = self._generator_step(real_a, n.g_ab, n.g_ba, n.d_b)
+        finally:
+            for d in (n.d_a, n.d_b):
+                d.requires_grad_(True)
+        return torch.stack([
+            d_loss_real.detach(), d_loss_fake.detach(), adv_ba + adv_ab, cyc_a, cyc_b,
+            _acc(d_real_a, True, thr), _acc(d_real_b, True, thr),
+            _acc(d_fake_a, False, thr), _acc(d_fake_b, False, thr), l1_a, l1_b,
+        ])
+
+
+class RevGradCycleStep:
+    """The Radboud iteration: one optimizer over all four networks, translations reach D through revgrad."""
+
+    stat_names = STAT_NAMES + ("loss",)
+
+    def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
+        self.nets, self.loss, self.hw = nets, loss, hw
+        self.lambda_cycle = cfg.lambda_cycle
+        self.distance = cycle_loss(cfg.cycle_loss)
+        self.optimizer = adam(nets.generators() + nets.discriminators(), cfg.lr, (cfg.beta1, cfg.beta2))
+
+    @property
+    def optimizers(self) -> dict:
+        return {"all": self.optimizer}
+
+    def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
+        n, loss, thr = self.nets, self.loss, self.loss.threshold
+        with self.hw.autocast():
+            # Translate and reconstruct in both directions.
+            fake_ab = n.g_ab(real_a)
+            cycle_aba = n.g_ba(fake_ab)
+            fake_ba = n.g_ba(real_b)
+            cycle_bab = n.g_ab(fake_ba)
+            # The discriminators judge real and *translated* images (not the reconstructions);
+            # gradient reversal turns their loss into the generators' adversarial signal.
+            d_real_a, d_real_b = n.d_a(real_a), n.d_b(real_b)
+            d_fake_a, d_fake_b = n.d_a(revgrad(fake_ba)), n.d_b(revgrad(fake_ab))
+            loss_real = loss(d_real_a, True) + loss(d_real_b, True)
+            loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
+            cyc_a = self.distance(cycle_aba.float(), real_a)
+            cyc_b = self.distance(cycle_bab.float(), real_b)
+            total = loss_real + loss_fake + self.lambda_cycle * (cyc_a + cyc_b)
+        self.optimizer.zero_grad(set_to_none=True)
+        total.backward()
+        self.optimizer.step()
+        l1_a = F.l1_loss(cycle_aba.detach().float(), real_a)
+        l1_b = F.l1_loss(cycle_bab.detach().float(), real_b)
+        return torch.stack([
+            loss_real.detach(), loss_fake.detach(),
+            loss(d_fake_a.detach(), True) + loss(d_fake_b.detach(), True),  # as if G were trained non-saturating
+            cyc_a.detach(), cyc_b.detach(),
+            _acc(d_real_a, True, thr), _acc(d_real_b, True, thr),
+            _acc(d_fake_a, False, thr), _acc(d_fake_b, False, thr), l1_a, l1_b, total.detach(),
+        ])
+
+
+def make_cycle_step(cfg: CycleGANConfig, nets: CycleNets, hw: Hardware):
+    step_class = {"two-optimizers": TwoOptimizerCycleStep, "revgrad": RevGradCycleStep}[cfg.trainer]
+    return step_class(nets, cfg, adversarial_loss(cfg.loss), hw)
+
+
+@dataclass
+class CycleGANResult:
+    run: Run
+    nets: CycleNets
+
+    @property
+    def path(self):
+        return self.run.path
+
+
+def sample_translations(nets: CycleNets, test_a: torch.Tensor, test_b: torch.Tensor, hw: Hardware,
+                        folder, it: int, names: tuple[str, str]) -> None:
+    """Grids of [source | translation | reconstruction] rows for both directions, from fixed test images."""
+    for src, g_there, g_back, tag in ((test_a, nets.g_ab, nets.g_ba, f"{names[0]}-{names[1]}"),
+                                      (test_b, nets.g_ba, nets.g_ab, f"{names[1]}-{names[0]}")):
+        x = to_model_range(src, hw.channels_last)
+        with torch.no_grad(), hw.autocast():
+            fake = g_there(x)
+            back = g_back(fake)
+        grid = interleave(src.cpu(), to_uint8(fake), to_uint8(back))
+        save_grid(grid, folder / f"{it:06d}-{tag}.png", ncol=6)
+
+
+def train_cyclegan(cfg: CycleGANConfig, run: Run, resume: bool = False) -> CycleGANResult:
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
+    torch.manual_seed(cfg.seed)
+    splits = load_emoji_splits(cfg, [cfg.source, cfg.target])
+    train_a = splits[cfg.source]["train"].images.to(hw.device)  # uint8, moved once
+    train_b = splits[cfg.target]["train"].images.to(hw.device)
+    # Different seeds per domain: the two styles are shuffled independently (unpaired training).
+    sampler_a = BatchSampler(train_a, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.source} training set")
+    sampler_b = BatchSampler(train_b, cfg.batch_size, cfg.seed + 1, hw.channels_last,
+                             name=f"the {cfg.target} training set")
+    test_a = splits[cfg.source]["test"].images[:cfg.n_sample_images].to(hw.device)
+    test_b = splits[cfg.target]["test"].images[:cfg.n_sample_images].to(hw.device)
+
+    nets = build_cycle_nets(cfg, hw)
+    cycle_step = make_cycle_step(cfg, nets, hw)
+    run.log(f"cyclegan {cfg.source} <-> {cfg.target} ({cfg.trainer}, {cfg.generator} generators): "
+            f"{train_a.shape[0]} + {train_b.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
+
+    def sample(it: int) -> None:
+        for module in nets.as_dict().values():
+            module.eval()
+        sample_translations(nets, test_a, test_b, hw, run.path / "samples", it, (cfg.source, cfg.target))
+        for module in nets.as_dict().values():
+            module.train()
+
+    run_iterations(run, cfg, lambda it: cycle_step(sampler_a.batch(it), sampler_b.batch(it)),
+                   cycle_step.stat_names, nets.as_dict(), cycle_step.optimizers, sample, hw.device, resume,
+                   desc="cyclegan")
+    run.log(f"done: samples in {run.path / 'samples'}")
+    return CycleGANResult(run, nets)

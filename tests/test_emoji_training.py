@@ -1,0 +1,144 @@
+import json
+
+import pytest
+import torch
+
+import ganforge.api as api
+from ganforge import checkpoint
+from ganforge.cli import main
+from emoji_fakes import patch_emoji_data
+
+TINY = dict(iters=6, batch_size=8, sample_every=3, log_every=2, checkpoint_every=3, conv_dim=8, precision="fp32")
+
+
+def read_stats(path):
+    return [json.loads(line) for line in (path / "stats.jsonl").read_text().splitlines()]
+
+
+def test_dcgan_writes_samples_reals_stats_and_checkpoint(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    result = api.train_dcgan(style="windows", out=tmp_path / "d", **TINY)
+    run = tmp_path / "d"
+    assert (run / "reals.png").exists()
+    assert sorted(p.name for p in (run / "samples").iterdir()) == ["000003.png", "000006.png"]
+    stats = read_stats(run)
+    assert [r["iter"] for r in stats] == [2, 4, 6]
+    assert {"disc_loss", "gen_loss", "disc_acc", "gen_acc"} <= set(stats[0])
+    assert result.generator(torch.rand(2, 100) * 2 - 1).shape == (2, 3, 32, 32)
+    assert (run / "checkpoints" / "step-000006" / "tensors.safetensors").exists()
+
+
+@pytest.mark.parametrize("preset", ["toronto", "radboud"])
+def test_cyclegan_writes_both_directions(tmp_path, monkeypatch, preset):
+    patch_emoji_data(monkeypatch)
+    api.train_cyclegan(preset=preset, out=tmp_path / "c", n_sample_images=4, **TINY)
+    run = tmp_path / "c"
+    names = sorted(p.name for p in (run / "samples").iterdir())
+    assert names == ["000003-apple-windows.png", "000003-windows-apple.png",
+                     "000006-apple-windows.png", "000006-windows-apple.png"]
+    stats = read_stats(run)
+    for key in ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
+                "d_acc_real_a", "d_acc_fake_b", "cycle_l1_a"):
+        assert key in stats[-1]
+    config = json.loads((run / "config.json").read_text())
+    assert config["trainer"] == {"toronto": "two-optimizers", "radboud": "revgrad"}[preset]
+
+
+def test_cyclegan_with_lambda_zero_still_reports_cycle_error(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    api.train_cyclegan(out=tmp_path / "c", lambda_cycle=0.0, **TINY)
+    assert read_stats(tmp_path / "c")[-1]["cycle_l1_a"] > 0
+
+
+@pytest.mark.parametrize("preset", ["toronto", "radboud"])
+def test_discriminators_judge_translations_never_reconstructions(monkeypatch, preset):
+    """Record what each D sees; it must be real or translated images, never G_ba(G_ab(a))."""
+    from ganforge import config as config_mod
+    from ganforge.hardware import pick_hardware
+    from ganforge.train.cycle import build_cycle_nets, make_cycle_step
+
+    cfg = config_mod.resolve("cyclegan", preset, conv_dim=8, precision="fp32")
+    hw = pick_hardware("cpu", "fp32")
+    torch.manual_seed(0)
+    nets = build_cycle_nets(cfg, hw)
+    seen = {"d_a": [], "d_b": []}
+    made = {"g_ab": [], "g_ba": []}
+    for name in seen:
+        getattr(nets, name).register_forward_pre_hook(lambda m, inp, name=name: seen[name].append(inp[0].detach().clone()))
+    for name in made:
+        getattr(nets, name).register_forward_hook(lambda m, inp, out, name=name: made[name].append(
+            (inp[0].detach().clone(), out.detach().clone())))
+    step = make_cycle_step(cfg, nets, hw)
+    real_a, real_b = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 3, 32, 32) * 2 - 1
+    step(real_a, real_b)
+
+    def produced(gen, from_input):
+        return [out for inp, out in made[gen] if torch.equal(inp, from_input)]
+
+    translations_ba = produced("g_ba", real_b)  # fake_ba
+    translations_ab = produced("g_ab", real_a)  # fake_ab
+    cycled_aba = [out for inp, out in made["g_ba"] if any(torch.equal(inp, f) for f in translations_ab)]
+    cycled_bab = [out for inp, out in made["g_ab"] if any(torch.equal(inp, f) for f in translations_ba)]
+    assert translations_ba and translations_ab and cycled_aba and cycled_bab
+
+    def allowed(x, real, translations):
+        return torch.equal(x, real) or any(torch.equal(x, t) for t in translations)
+
+    assert all(allowed(x, real_a, translations_ba) for x in seen["d_a"])
+    assert all(allowed(x, real_b, translations_ab) for x in seen["d_b"])
+    assert any(any(torch.equal(x, t) for t in translations_ba) for x in seen["d_a"])
+    assert not any(torch.equal(x, c) for x in seen["d_a"] for c in cycled_aba)
+    assert not any(torch.equal(x, c) for x in seen["d_b"] for c in cycled_bab)
+
+
+@pytest.mark.parametrize("kind", ["dcgan", "cyclegan"])
+def test_sigint_saves_and_resume_ends_bit_identical(tmp_path, monkeypatch, kind):
+    import os
+    import signal
+
+    from ganforge.train.batches import BatchSampler
+
+    patch_emoji_data(monkeypatch)
+    train = api.TRAINERS[kind]
+    options = {**TINY, "iters": 9, "checkpoint_every": 4, "log_every": 3}
+    train(out=tmp_path / "whole", **options)
+
+    # Ctrl-C arrives in the middle of iteration 6: the run finishes that iteration, saves, stops.
+    original = BatchSampler.batch
+    sent = []
+
+    def batch_with_interrupt(self, step):
+        if step == 5 and not sent:
+            sent.append(step)
+            os.kill(os.getpid(), signal.SIGINT)
+        return original(self, step)
+
+    monkeypatch.setattr(BatchSampler, "batch", batch_with_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train(out=tmp_path / "part", **options)
+    assert checkpoint.list_checkpoints(tmp_path / "part" / "checkpoints")[-1].name == "step-000006"
+    monkeypatch.setattr(BatchSampler, "batch", original)
+
+    train(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000009")
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000009")
+    assert a.keys() == b.keys()
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    assert read_stats(tmp_path / "whole") == read_stats(tmp_path / "part")
+
+
+def test_cli_trains_cyclegan(tmp_path, monkeypatch, capsys):
+    patch_emoji_data(monkeypatch)
+    rc = main(["train", "cyclegan", "--preset", "toronto", "--iters", "2", "--batch-size", "4", "--conv-dim", "4",
+               "--log-every", "1", "--out", str(tmp_path / "c"), "--precision", "fp32"])
+    assert rc == 0
+    assert len(read_stats(tmp_path / "c")) == 2
+
+
+def test_cli_rejects_negative_lambda_and_same_styles(capsys):
+    assert main(["train", "cyclegan", "--lambda-cycle", "-1"]) != 0
+    assert "--lambda-cycle must be >= 0.0, got -1.0" in capsys.readouterr().err
+    assert main(["train", "cyclegan", "--source", "apple", "--target", "apple"]) != 0
+    assert "--source and --target must differ" in capsys.readouterr().err
+    assert main(["train", "dcgan", "--style", "nope"]) != 0
+    assert "--style must be one of" in capsys.readouterr().err
