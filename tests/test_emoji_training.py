@@ -142,3 +142,30 @@ def test_cli_rejects_negative_lambda_and_same_styles(capsys):
     assert "--source and --target must differ" in capsys.readouterr().err
     assert main(["train", "dcgan", "--style", "nope"]) != 0
     assert "--style must be one of" in capsys.readouterr().err
+
+
+def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch):
+    from PIL import Image
+
+    patch_emoji_data(monkeypatch)
+    api.train_cyclegan(out=tmp_path / "c", **TINY)
+    rgba = Image.new("RGBA", (72, 72), (0, 0, 0, 0))
+    rgba.paste((250, 200, 30, 255), (20, 20, 52, 52))
+    rgba.save(tmp_path / "rgba.png")
+    rgba.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE).save(tmp_path / "palette.png")
+    rc = main(["translate", "--run", str(tmp_path / "c"), "--direction", "apple-windows",
+               str(tmp_path / "rgba.png"), str(tmp_path / "palette.png"), "--out", str(tmp_path / "t")])
+    assert rc == 0
+    for name in ("rgba-apple-windows.png", "palette-apple-windows.png"):
+        image = Image.open(tmp_path / "t" / name)
+        assert image.size[0] > 2 * image.size[1] - 20  # [input | translation] side by side
+    # The transparent corner of the RGBA input became white, not black.
+    pair = Image.open(tmp_path / "t" / "rgba-apple-windows.png").convert("RGB")
+    assert pair.getpixel((4, 4)) == (255, 255, 255)
+    assert main(["translate", "--run", str(tmp_path / "c"), "--direction", "apple-google",
+                 str(tmp_path / "rgba.png"), "--out", str(tmp_path / "t")]) != 0
+
+    api.train_dcgan(out=tmp_path / "d", **TINY)
+    assert main(["sample", "--run", str(tmp_path / "d"), "--n", "9", "--out", str(tmp_path / "s.png")]) == 0
+    assert Image.open(tmp_path / "s.png").size[0] > 3 * 64
+    assert main(["sample", "--run", str(tmp_path / "c"), "--n", "9"]) != 0  # a cyclegan run has no sampler

@@ -80,6 +80,24 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_translate(args) -> int:
+    from .inference import translate_files
+
+    for path in translate_files(args.run, args.direction, args.images, args.out):
+        print(path)
+    return 0
+
+
+def cmd_sample(args) -> int:
+    from .inference import sample_dcgan
+
+    if args.n < 1:
+        raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    out = args.out or f"{args.run}/samples-{args.n}.png"
+    print(sample_dcgan(args.run, args.n, out, args.seed))
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -98,8 +116,22 @@ def build_parser() -> Parser:
         _add_run_options(sub, kind)
         sub.set_defaults(func=cmd_train)
 
+    translate = commands.add_parser("translate", help="translate image files with a trained CycleGAN")
+    translate.add_argument("--run", required=True, help="a cyclegan run folder")
+    translate.add_argument("--direction", required=True, help="source-target, e.g. apple-windows")
+    translate.add_argument("--out", default="translations", help="folder for [input | translation] PNGs")
+    translate.add_argument("images", nargs="+", help="image files (any size; RGBA, palette, ...)")
+    translate.set_defaults(func=cmd_translate)
+
+    sample = commands.add_parser("sample", help="draw samples from a trained DCGAN")
+    sample.add_argument("--run", required=True, help="a dcgan run folder")
+    sample.add_argument("--n", type=int, default=64, help="number of samples [default: 64]")
+    sample.add_argument("--seed", type=int, default=0, help="noise seed [default: 0]")
+    sample.add_argument("--out", default=None, help="PNG file [default: RUN/samples-N.png]")
+    sample.set_defaults(func=cmd_sample)
+
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
-    demo.add_argument("--out", default="runs/demo", help="folder for the demo's runs")
+    demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")
     demo.set_defaults(func=cmd_demo)
     return parser
 
