@@ -98,6 +98,17 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> int:
+    from .bench import MODELS, main_bench
+
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    unknown = [m for m in models if m not in MODELS]
+    if unknown or not models:
+        raise GanforgeError(f"--models must be a comma-separated subset of {','.join(MODELS)}; got {args.models!r}")
+    main_bench(models, args.quick, args.json, args.precision, args.device, args.threads)
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -129,6 +140,16 @@ def build_parser() -> Parser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed [default: 0]")
     sample.add_argument("--out", default=None, help="PNG file [default: RUN/samples-N.png]")
     sample.set_defaults(func=cmd_sample)
+
+    bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the seeds' way")
+    bench.add_argument("--models", default="moons,dcgan,cyclegan-toronto,cyclegan-radboud",
+                       help="comma-separated subset of moons,dcgan,cyclegan-toronto,cyclegan-radboud")
+    bench.add_argument("--quick", action="store_true", help="a few iterations only (checks that it works)")
+    bench.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
+    bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[default: auto]")
+    bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="[default: auto]")
+    bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores) [default: 0]")
+    bench.set_defaults(func=cmd_bench)
 
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
     demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")
