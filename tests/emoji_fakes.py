@@ -50,3 +50,21 @@ def patch_emoji_data(monkeypatch, styles=None):
     monkeypatch.setattr(cycle, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
     monkeypatch.setattr(dcgan, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
     return styles
+
+
+def write_archive_layout(root, n_train: int = 40, n_test: int = 8):
+    """The course archive layout with synthetic PNGs: Apple/, Windows/, Test_Apple/, Test_Windows/."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    root = Path(root)
+    styles = fake_styles(n_train, n_test)
+    for style, folder in (("apple", "Apple"), ("windows", "Windows")):
+        for part, prefix in (("train", ""), ("test", "Test_")):
+            target = root / f"{prefix}{folder}" / "emojis"
+            target.mkdir(parents=True)
+            split = styles[style][part]
+            for code, image in zip(split.codepoints, split.images):
+                Image.fromarray(image.permute(1, 2, 0).numpy()).save(target / f"{code}.png")
+    return root
