@@ -151,6 +151,10 @@ def build_parser() -> Parser:
     bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores) [default: 0]")
     bench.set_defaults(func=cmd_bench)
 
+    from .cli_data import add_data_commands
+
+    add_data_commands(commands)
+
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
     demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")
     demo.set_defaults(func=cmd_demo)
