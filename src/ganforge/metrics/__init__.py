@@ -1,0 +1,21 @@
+"""Metrics that need no downloaded weights, one module per family, registered by name.
+
+    from ganforge.metrics import list_metrics, moons_metrics
+    for name, kind, description in list_metrics():
+        print(f"{name:18} {kind:12} {description}")
+
+Importing this package imports every family, which fills METRICS.
+"""
+from .registry import KINDS, METRICS, Metric, get_metric, list_metrics, register
+from .moons import coverage, density, energy_distance, grid_js, grid_kl, mmd2, moons_metrics, precision, recall
+from .swd import laplacian_pyramid, swd
+from .ssim import psnr, ssim
+from .fd import frechet_distance, frechet_distance_from_stats, kid
+from .translation import histogram_match, translation_metrics
+
+__all__ = [
+    "KINDS", "METRICS", "Metric", "get_metric", "list_metrics", "register",
+    "moons_metrics", "mmd2", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
+    "swd", "laplacian_pyramid", "ssim", "psnr", "frechet_distance", "frechet_distance_from_stats", "kid",
+    "histogram_match", "translation_metrics",
+]
