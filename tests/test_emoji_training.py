@@ -11,8 +11,10 @@ from emoji_fakes import patch_emoji_data
 TINY = dict(iters=6, batch_size=8, sample_every=3, log_every=2, checkpoint_every=3, conv_dim=8, precision="fp32")
 
 
-def read_stats(path):
-    return [json.loads(line) for line in (path / "stats.jsonl").read_text().splitlines()]
+def read_stats(path, kind=None):
+    """Training records (kind None) or evaluation records (kind "eval") of stats.jsonl."""
+    records = [json.loads(line) for line in (path / "stats.jsonl").read_text().splitlines()]
+    return [r for r in records if r.get("kind") == kind]
 
 
 def test_dcgan_writes_samples_reals_stats_and_checkpoint(tmp_path, monkeypatch):
@@ -26,6 +28,9 @@ def test_dcgan_writes_samples_reals_stats_and_checkpoint(tmp_path, monkeypatch):
     assert {"disc_loss", "gen_loss", "disc_acc", "gen_acc"} <= set(stats[0])
     assert result.generator(torch.rand(2, 100) * 2 - 1).shape == (2, 3, 32, 32)
     assert (run / "checkpoints" / "step-000006" / "tensors.safetensors").exists()
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    assert metrics["swd"] > metrics["swd_floor"] >= 0  # 6 iterations cannot match real images
+    assert read_stats(run, "eval")[-1]["iter"] == 6
 
 
 @pytest.mark.parametrize("preset", ["toronto", "radboud"])
@@ -42,6 +47,10 @@ def test_cyclegan_writes_both_directions(tmp_path, monkeypatch, preset):
         assert key in stats[-1]
     config = json.loads((run / "config.json").read_text())
     assert config["trainer"] == {"toronto": "two-optimizers", "radboud": "revgrad"}[preset]
+    metrics = json.loads((run / "metrics.json").read_text())["metrics"]
+    for direction in ("apple2windows", "windows2apple"):
+        for key in ("l1_translation", "l1_identity", "l1_histmatch", "ssim_translation", "cycle_psnr", "swd"):
+            assert f"{direction}_{key}" in metrics
 
 
 def test_cyclegan_with_lambda_zero_still_reports_cycle_error(tmp_path, monkeypatch):

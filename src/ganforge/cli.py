@@ -98,6 +98,32 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    if args.list:
+        from .metrics import list_metrics
+
+        for name, kind, description in list_metrics():
+            print(f"{name:<16} {kind:<12} {description}")
+        return 0
+    if not args.target:
+        raise GanforgeError("eval needs a RUN_DIR, 'train-features', or --list")
+    if args.target == "train-features":
+        from .metrics.features import train_feature_net
+
+        meta = train_feature_net(cache=args.cache)
+        print(json.dumps({k: v for k, v in meta.items() if k != "categories"}, indent=2))
+        return 0
+    from .evaluate import evaluate_run
+
+    result = evaluate_run(args.target, cache=args.cache)
+    for note in result["notes"]:
+        print(f"note: {note}")
+    for name, value in result["metrics"].items():
+        print(f"{name:<40} {value:.4f}" if isinstance(value, float) else f"{name:<40} {value}")
+    print(f"wrote {args.target}/metrics.json")
+    return 0
+
+
 def cmd_bench(args) -> int:
     from .bench import MODELS, main_bench
 
@@ -140,6 +166,12 @@ def build_parser() -> Parser:
     sample.add_argument("--seed", type=int, default=0, help="noise seed [default: 0]")
     sample.add_argument("--out", default=None, help="PNG file [default: RUN/samples-N.png]")
     sample.set_defaults(func=cmd_sample)
+
+    evaluate = commands.add_parser("eval", help="score a run (metrics.json), list metrics, or train the feature net")
+    evaluate.add_argument("target", nargs="?", help="a run folder, or 'train-features'")
+    evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
+    evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
+    evaluate.set_defaults(func=cmd_eval)
 
     bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the seeds' way")
     bench.add_argument("--models", default="moons,dcgan,cyclegan-toronto,cyclegan-radboud",

@@ -59,6 +59,8 @@ class EmojiConfig(CommonConfig):
     sample_every: int = opt(200, "save a sample grid every N iterations (0: only at the end)", min=0)
     log_every: int = opt(100, "average the statistics over N iterations into one stats.jsonl record", min=1)
     checkpoint_every: int = opt(1000, "save a checkpoint every N iterations (and at the end)", min=1)
+    eval_every: int = opt(1000, "score the networks every N iterations into stats.jsonl (0: only at the end)",
+                          min=0)
     data_dir: str = opt("", "a folder or .tar.gz in the course archive layout (Apple/, Windows/, Test_Apple/, "
                         "Test_Windows/); empty: the data built by `ganforge data build`")
     cache: str = opt("", "cache folder of `ganforge data build` (empty: the user cache directory)")

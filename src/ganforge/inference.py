@@ -17,9 +17,10 @@ from .train.batches import IMAGE_SIZE, to_model_range, to_uint8
 CPU_FP32 = Hardware(torch.device("cpu"), "fp32", channels_last=False)
 
 
-def load_trained(run_dir, kind: str):
+def load_trained(run_dir, kind: str | None = None):
     """(config, networks) of a run's latest checkpoint, in eval mode on the CPU."""
     run = Run.open(run_dir)
+    kind = kind or run.kind
     if run.kind != kind:
         raise GanforgeError(f"--run {run_dir} is a {run.kind} run; this command needs a {kind} run")
     _, _, cfg = config_mod.from_dict(run.config)
@@ -31,6 +32,11 @@ def load_trained(run_dir, kind: str):
 
         nets = build_cycle_nets(cfg, CPU_FP32)
         modules = nets.as_dict()
+    elif kind == "moons":
+        from .train.gan import build_moons
+
+        generator, discriminator = build_moons(cfg, "cpu")
+        nets, modules = (generator, discriminator), {"generator": generator, "discriminator": discriminator}
     else:
         from .train.dcgan import build_dcgan
 

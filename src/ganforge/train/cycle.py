@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import CycleGANConfig
+from ..evaluate import FeatureSpace, cycle_scores
 from ..grids import interleave, save_grid
 from ..hardware import Hardware, pick_hardware
 from ..losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
@@ -227,8 +228,13 @@ def train_cyclegan(cfg: CycleGANConfig, run: Run, resume: bool = False) -> Cycle
         for module in nets.as_dict().values():
             module.train()
 
+    space = FeatureSpace(cfg.cache or None)
+
+    def evaluate(it: int) -> dict:
+        return cycle_scores(nets, (cfg.source, cfg.target), splits, space)
+
     run_iterations(run, cfg, lambda it: cycle_step(sampler_a.batch(it), sampler_b.batch(it)),
                    cycle_step.stat_names, nets.as_dict(), cycle_step.optimizers, sample, hw.device, resume,
-                   desc="cyclegan")
+                   desc="cyclegan", evaluate=evaluate)
     run.log(f"done: samples in {run.path / 'samples'}")
     return CycleGANResult(run, nets)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import torch
 
 from ..config import DCGANConfig
+from ..evaluate import FeatureSpace, dcgan_scores
 from ..grids import save_grid
 from ..hardware import pick_hardware
 from ..losses import adversarial_loss
@@ -44,7 +45,8 @@ def fixed_noise(cfg: DCGANConfig, device, n: int = 100) -> torch.Tensor:
 def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False) -> DCGANResult:
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
     torch.manual_seed(cfg.seed)
-    train_set = load_emoji_splits(cfg, [cfg.style])[cfg.style]["train"]
+    splits = load_emoji_splits(cfg, [cfg.style])[cfg.style]
+    train_set = splits["train"]
     images = train_set.images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
     sampler = BatchSampler(images, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.style} training set")
     generator, discriminator = build_dcgan(cfg, hw)
@@ -65,8 +67,13 @@ def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False) -> DCGANResult
         generator.train()
         save_grid(to_uint8(fake), run.path / "samples" / f"{it:06d}.png", ncol=10)
 
+    space = FeatureSpace(cfg.cache or None)
+
+    def evaluate(it: int) -> dict:
+        return dcgan_scores(generator, cfg.style, train_set.images, splits["test"].images, space)
+
     run_iterations(run, cfg, lambda it: gan_step(sampler.batch(it)), gan_step.stat_names,
                    {"generator": generator, "discriminator": discriminator},
-                   {"gen": opt_gen, "disc": opt_disc}, sample, hw.device, resume, desc="dcgan")
+                   {"gen": opt_gen, "disc": opt_disc}, sample, hw.device, resume, desc="dcgan", evaluate=evaluate)
     run.log(f"done: samples in {run.path / 'samples'}")
     return DCGANResult(run, generator, discriminator)

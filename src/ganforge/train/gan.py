@@ -8,6 +8,7 @@ import torch
 
 from ..config import MoonsConfig
 from ..data.moons import make_moons
+from ..evaluate import moons_scores
 from ..hardware import pick_hardware
 from ..losses import adversarial_loss
 from ..models.toy import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
@@ -97,6 +98,8 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False) -> MoonsResult
             plot_moons(run, cfg, generator, discriminator, real, epoch)
         run.save_checkpoint(epoch, modules, optimizers, {"epoch": epoch})
     bar.close()
+    scores = moons_scores(generator, cfg)
+    run.write_json("metrics.json", {"kind": "moons", "step": cfg.epochs, "metrics": scores, "notes": []})
     final = run.path / "heatmaps" / f"epoch-{cfg.epochs:04d}.png"
     run.log(f"done: {run.path} (final heatmap {final})")
     return MoonsResult(run, generator, discriminator, run.read_stats())

@@ -54,8 +54,11 @@ def deferred_interrupts():
 
 
 def run_iterations(run: Run, cfg, step, stat_names, modules: dict, optimizers: dict, sample, device,
-                   resume: bool = False, desc: str = "") -> int:
-    """Call step(it) for it in [start, cfg.iters); return the iteration reached."""
+                   resume: bool = False, desc: str = "", evaluate=None) -> int:
+    """Call step(it) for it in [start, cfg.iters); return the iteration reached.
+
+    sample(it) draws pictures; evaluate(it) returns a dict of scores (both optional hooks).
+    """
     if resume:
         start, sums, count = _resume(run, modules, optimizers, len(stat_names), device)
     else:
@@ -87,6 +90,11 @@ def run_iterations(run: Run, cfg, step, stat_names, modules: dict, optimizers: d
                 count = 0
             if (cfg.sample_every and it % cfg.sample_every == 0) or last:
                 sample(it)
+            if evaluate is not None and ((cfg.eval_every and it % cfg.eval_every == 0) or last):
+                scores = evaluate(it)
+                run.append_stats({"iter": it, "kind": "eval", **scores})
+                if last:
+                    run.write_json("metrics.json", {"kind": run.kind, "step": it, "metrics": scores, "notes": []})
             if it % cfg.checkpoint_every == 0 or last:
                 save(it)
             elif interrupted["signal"] is not None:
