@@ -113,6 +113,19 @@ def cmd_eval(args) -> int:
         meta = train_feature_net(cache=args.cache)
         print(json.dumps({k: v for k, v in meta.items() if k != "categories"}, indent=2))
         return 0
+    if args.target == "stego":
+        from .stego import stego_probe
+
+        if not args.run_dir:
+            raise GanforgeError("eval stego needs a cyclegan RUN_DIR")
+        for direction, probe in stego_probe(args.run_dir).items():
+            print(f"{direction}: {probe['verdict']}")
+            for row in probe["rows"]:
+                ratio = "n/a" if row["growth_ratio"] is None else f"{row['growth_ratio']:.2f}"
+                print(f"  {row['perturbation']:<20} error of F(G(x)+n) {row['error_translation']:.4f}, "
+                      f"of F(y+n) {row['error_real_target']:.4f}; growth ratio {ratio}")
+        print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
+        return 0
     from .evaluate import evaluate_run
 
     result = evaluate_run(args.target, cache=args.cache)
@@ -168,7 +181,8 @@ def build_parser() -> Parser:
     sample.set_defaults(func=cmd_sample)
 
     evaluate = commands.add_parser("eval", help="score a run (metrics.json), list metrics, or train the feature net")
-    evaluate.add_argument("target", nargs="?", help="a run folder, or 'train-features'")
+    evaluate.add_argument("target", nargs="?", help="a run folder, 'train-features', or 'stego' (then RUN_DIR)")
+    evaluate.add_argument("run_dir", nargs="?", help="with 'stego': the cyclegan run folder to probe")
     evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
     evaluate.set_defaults(func=cmd_eval)
