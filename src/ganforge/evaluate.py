@@ -71,10 +71,10 @@ class FeatureSpace:
         return feats
 
     def style_rate(self, images_u8: torch.Tensor, style: str) -> float | None:
-        from .metrics.features import style_rate
-
         if self.net is None or style not in self.meta["styles"]:
             return None
+        from .metrics.features import style_rate
+
         return style_rate(self.net, self.meta, images_u8, style)
 
 
