@@ -8,7 +8,6 @@ unpickled: loading reads only safetensors and JSON.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .errors import GanforgeError
+from .fileio import file_digest
 
 FORMAT_VERSION = 1
 _STEP_DIR = re.compile(r"^step-(\d{6,})$")
@@ -36,14 +36,6 @@ def _fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _flatten_optimizer(name: str, optimizer: torch.optim.Optimizer, tensors: dict) -> dict:
@@ -117,7 +109,7 @@ def save(folder: Path, step: int, modules: dict, optimizers: dict, extra: dict |
         "modules": sorted(modules),
         "optimizers": optim_meta,
         "extra": extra or {},
-        "tensors_sha256": _sha256(tmp / "tensors.safetensors"),
+        "tensors_sha256": file_digest(tmp / "tensors.safetensors"),
     }
     with open(tmp / "state.json", "w") as f:
         json.dump(state, f)
@@ -158,7 +150,7 @@ def read(path: Path) -> tuple[dict, dict]:
     tensor_file = path / "tensors.safetensors"
     if not tensor_file.is_file():
         raise GanforgeError(f"checkpoint {path} has no tensors.safetensors; it is incomplete")
-    if _sha256(tensor_file) != state.get("tensors_sha256"):
+    if file_digest(tensor_file) != state.get("tensors_sha256"):
         raise GanforgeError(f"checkpoint {tensor_file} does not match the digest in state.json "
                             "(truncated or modified)")
     try:

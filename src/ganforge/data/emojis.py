@@ -43,6 +43,7 @@ import torch
 from PIL import Image, ImageDraw, ImageFont
 
 from ..errors import GanforgeError
+from ..fileio import file_digest
 from . import archive as archive_mod
 from .images import (IMAGE_SUFFIXES, UnreadableImage, load_folder_files, load_image,
                      parse_color)
@@ -617,14 +618,6 @@ def show_styles(styles, out_png, n: int = 16, size: int = 32, cache=None, seed: 
 
 
 # The original course archive layout.
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _wanted_in_archive(name: str) -> bool:
     parts = name.split("/")
     return (Path(name).suffix.lower() in IMAGE_SUFFIXES
@@ -633,7 +626,7 @@ def _wanted_in_archive(name: str) -> bool:
 
 def _extract_cached(archive: Path, cache=None, progress=print) -> Path:
     """Extract the archive's images once into <cache>/archives/<sha256>/ (safe, atomic)."""
-    folder = cache_root(cache) / "archives" / _sha256(archive)[:20]
+    folder = cache_root(cache) / "archives" / file_digest(archive)[:20]
     if folder.is_dir():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
