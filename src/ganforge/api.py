@@ -36,9 +36,15 @@ def _train(kind: str, loop, preset, out, root, resume, options):
         cfg, run = reopen_run(resume)
         if run.kind != kind:
             raise GanforgeError(f"--resume {resume} is a {run.kind} run, not {kind}")
-        return loop(cfg, run, resume=True)
-    cfg, run = start_run(kind, preset, out=out, root=root, **options)
-    return loop(cfg, run)
+        result = loop(cfg, run, resume=True)
+    else:
+        cfg, run = start_run(kind, preset, out=out, root=root, **options)
+        result = loop(cfg, run)
+    # The report is built from the finished run folder's files alone.
+    from .report import write_report
+
+    run.log(f"report: {write_report(run.path)}")
+    return result
 
 
 def train_moons(preset: str | None = None, out=None, root="runs", resume=None, **options):

@@ -148,6 +148,24 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from .sweep import options_from_args, run_sweep
+
+    result = run_sweep(args.kind, options_from_args(args, args.kind), preset=args.preset, out=args.out,
+                       workers=args.workers, backend=args.backend, ray_address=args.ray_address,
+                       threads=args.threads, report=not args.no_report)
+    return 0 if result.ok else 1
+
+
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    print(write_report(args.path, tensorboard=args.tensorboard))
+    if args.tensorboard:
+        print(f"tensorboard: tensorboard --logdir {args.path}")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from .demo import run_demo
 
@@ -196,6 +214,20 @@ def build_parser() -> Parser:
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="[default: auto]")
     bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores) [default: 0]")
     bench.set_defaults(func=cmd_bench)
+
+    sweep = commands.add_parser("sweep", help="train the cross product of option values (a comma list is swept)")
+    sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=Parser)
+    from .sweep import add_sweep_arguments
+
+    for kind in config_mod.KINDS:
+        add_sweep_arguments(sweep_kinds.add_parser(kind, help=f"sweep the {kind} experiment"), kind)
+    sweep.set_defaults(func=cmd_sweep)
+
+    report = commands.add_parser("report", help="write report.html (and TensorBoard logs) for a run or sweep folder")
+    report.add_argument("path", metavar="RUN_OR_SWEEP_DIR", help="a run folder or a sweep folder")
+    report.add_argument("--tensorboard", action="store_true",
+                        help="also write RUN/tensorboard/ (needs pip install 'ganforge[tensorboard]')")
+    report.set_defaults(func=cmd_report)
 
     from .cli_data import add_data_commands
 

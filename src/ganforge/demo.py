@@ -16,7 +16,8 @@ def run_demo(root: str = "runs") -> dict:
     print(f"== 3/3 training a CycleGAN apple <-> windows for {DEMO_CYCLEGAN_ITERS} iterations (toronto preset)")
     cycle = api.train_cyclegan(preset="toronto", iters=DEMO_CYCLEGAN_ITERS, checkpoint_every=500, root=root)
     last = f"{DEMO_CYCLEGAN_ITERS:06d}"
-    print("\nDone. Pictures:")
-    print(f"  moons heatmaps:        {moons.path / 'heatmaps'}")
-    print(f"  cyclegan samples:      {cycle.path / 'samples'}  (e.g. {last}-apple-windows.png)")
+    print("\nDone. Open the reports in a browser:")
+    print(f"  moons:     {moons.path / 'report.html'}   (heatmaps in {moons.path / 'heatmaps'})")
+    print(f"  cyclegan:  {cycle.path / 'report.html'}   (samples in {cycle.path / 'samples'}, "
+          f"e.g. {last}-apple-windows.png)")
     return {"moons": moons.path, "cyclegan": cycle.path}

@@ -1,0 +1,88 @@
+"""Static HTML reports (and TensorBoard logs) built only from the files of a run or sweep folder.
+
+    from ganforge.report import write_report
+    write_report("runs/00007-cyclegan-apple2windows")   # -> .../report.html
+
+A report never imports training code or touches a live model: it reads
+config.json, stats.jsonl, metrics.json, sweep.json and the pictures, and embeds
+everything into one report.html that opens from file:// with no network.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import GanforgeError
+from .files import is_sweep, read_run, read_sweep
+from .html import write_page
+
+REPORT_NAME = "report.html"
+
+__all__ = ["write_report", "write_run_report", "write_sweep_report", "export_tensorboard", "REPORT_NAME"]
+
+
+def write_run_report(run_dir) -> Path:
+    from .run_page import run_page
+
+    run_dir = Path(run_dir)
+    return write_page(run_dir / REPORT_NAME, run_page(read_run(run_dir)))
+
+
+def _stale(run_dir: Path) -> bool:
+    """True when a run's report is missing or older than the files it is built from."""
+    report = run_dir / REPORT_NAME
+    if not report.is_file():
+        return True
+    newest = max((p.stat().st_mtime for p in (run_dir / "stats.jsonl", run_dir / "metrics.json",
+                                               run_dir / "config.json", run_dir / "samples", run_dir / "heatmaps")
+                  if p.exists()), default=0.0)
+    return newest > report.stat().st_mtime
+
+
+def write_sweep_report(sweep_dir, run_reports: bool = True) -> Path:
+    """The sweep's report.html; with run_reports, first each run's own report (where missing or stale)."""
+    from .sweep_page import sweep_page
+
+    sweep_dir = Path(sweep_dir)
+    data = read_sweep(sweep_dir)
+    if run_reports:
+        for entry in data["runs"]:
+            folder = sweep_dir / entry.get("folder", entry.get("name", ""))
+            if (folder / "config.json").is_file() and _stale(folder):
+                write_run_report(folder)
+    return write_page(sweep_dir / REPORT_NAME, sweep_page(sweep_dir, data))
+
+
+def write_report(path, tensorboard: bool = False) -> Path:
+    """Write PATH/report.html for a run folder or a sweep folder; return its path.
+
+    tensorboard=True also exports the run(s) to RUN/tensorboard/ when TensorBoard is installed.
+    """
+    path = Path(path)
+    if tensorboard:
+        from .tensorboard import tensorboard_available
+
+        if not tensorboard_available():
+            raise GanforgeError("--tensorboard needs the tensorboard package: pip install 'ganforge[tensorboard]'")
+    if not path.is_dir():
+        raise GanforgeError(f"{path} is not a folder; give a run folder or a sweep folder")
+    if is_sweep(path):
+        report = write_sweep_report(path)
+        if tensorboard:
+            for entry in read_sweep(path)["runs"]:
+                folder = path / entry.get("folder", entry.get("name", ""))
+                if (folder / "config.json").is_file():
+                    export_tensorboard(folder)
+        return report
+    if not (path / "config.json").is_file():
+        raise GanforgeError(f"{path} is neither a run folder (config.json) nor a sweep folder (sweep.json)")
+    report = write_run_report(path)
+    if tensorboard:
+        export_tensorboard(path)
+    return report
+
+
+def export_tensorboard(run_dir) -> Path | None:
+    """Write RUN/tensorboard/ from the run's files; None when TensorBoard is not installed."""
+    from .tensorboard import export_tensorboard as export
+
+    return export(run_dir)

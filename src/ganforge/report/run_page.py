@@ -1,0 +1,148 @@
+"""The report of one run: config, metrics with their baselines, curves, sample grids over training."""
+from __future__ import annotations
+
+import json
+import re
+
+from . import figures
+from .animation import progression_gif, thin
+from .files import BASELINE_SUFFIXES, RunFiles, grouped_metrics, higher_is_better
+from .html import esc, fmt, img, page, section, slider
+
+_DIRECTION = re.compile(r"^([a-z]+)2([a-z]+)_(.+)$")
+MAX_SLIDER_FRAMES = 51   # 10,000 iterations sampled every 200, plus one; longer series are thinned evenly
+
+
+def status_line(run: RunFiles) -> str:
+    total = run.total_steps
+    reached = run.reached
+    if run.finished:
+        state = '<span class="status done">finished</span>'
+    else:
+        state = '<span class="status unfinished">unfinished</span>'
+    c = run.config
+    parts = [f"preset <b>{esc(c.get('preset', '–'))}</b>", f"seed <b>{esc(c.get('seed', '–'))}</b>",
+             f"{run.unit} {fmt(reached)} of {fmt(total)}", state, f"folder <code>{esc(run.path.name)}</code>"]
+    return " · ".join(parts)
+
+
+def metrics_section(run: RunFiles) -> str:
+    if not run.metrics:
+        return section("Metrics", '<p class="note">No metrics.json yet: the run has not finished '
+                       "(or run <code>ganforge eval RUN_DIR</code>).</p>", ident="metrics")
+    rows = grouped_metrics(run.metrics)
+    groups: dict[str, list] = {}
+    for row in rows:
+        m = _DIRECTION.match(row["name"])
+        key = f"{m.group(1)} → {m.group(2)}" if m else ""
+        groups.setdefault(key, []).append((m.group(3) if m else row["name"], row))
+    suffixes = [s for s in BASELINE_SUFFIXES if any(s in r for r in rows)]
+    tables = []
+    for title, items in groups.items():
+        head = "".join(f'<th class="num">{esc(BASELINE_SUFFIXES[s])}</th>' for s in suffixes)
+        body = []
+        for label, row in items:
+            up = higher_is_better(row["name"])
+            value = row["value"]
+            cls = "num"
+            baselines = [row[s] for s in ("identity", "histmatch") if row.get(s) is not None]
+            if value is not None and baselines:
+                beats = all(value > b if up else value < b for b in baselines)
+                cls += " best" if beats else " worst"
+            cells = "".join(f'<td class="num">{fmt(row.get(s))}</td>' for s in suffixes)
+            short = label[: -len("_translation")] if label.endswith("_translation") else label
+            body.append(f'<tr><td title="{esc(row["name"])}">{esc(short.replace("_", " "))} '
+                        f'<span class="better">{"↑" if up else "↓"}</span></td>'
+                        f'<td class="{cls}" data-metric="{esc(row["name"])}">{fmt(value)}</td>{cells}</tr>')
+        table = (f'<table class="metrics"><thead><tr><th>metric</th><th class="num">value</th>{head}</tr></thead>'
+                 f'<tbody>{"".join(body)}</tbody></table>')
+        tables.append(f"<div>{f'<h3>{esc(title)}</h3>' if title else ''}{table}</div>")
+    step = f" at {run.unit} {fmt(run.metrics_step)}" if run.metrics_step is not None else ""
+    notes = "".join(f"<li>{esc(n)}</li>" for n in run.notes)
+    meaning = {"floor": "the <i>real-data floor</i> (the metric between two real samples)",
+               "identity": "the <i>do-nothing</i> translator", "histmatch": "<i>recolour only</i> (histogram matching)"}
+    against = ", ".join(meaning[s] for s in suffixes)
+    note = f"Scores{step}; ↓ lower is better, ↑ higher is better."
+    if against:
+        note += f" Each value stands next to what it is read against: {against}."
+    if "identity" in suffixes or "histmatch" in suffixes:
+        note += " Green: better than the do-nothing and recolour-only translators; red: not."
+    return section("Metrics", f'<div class="row">{"".join(tables)}</div>' + (f"<ul>{notes}</ul>" if notes else ""),
+                   ident="metrics", note=note)
+
+
+def pictures_section(run: RunFiles) -> str:
+    if not run.series:
+        return section("Samples", '<p class="note">No pictures yet.</p>', ident="samples")
+    blocks = []
+    for series in run.series:
+        frames = [(f"{series.unit} {step}", img(path, f"{series.label}, {series.unit} {step}", data_step=step))
+                  for step, path in thin(series.frames, MAX_SLIDER_FRAMES)]
+        gif = progression_gif(series.frames, series.unit)
+        gif_html = (f'<div class="gif"><h3>animated</h3>{img(gif, f"{series.label} over training", mime="image/gif")}'
+                    "</div>") if gif else ""
+        heading = f"<h3>{esc(series.label)}</h3>" if len(run.series) > 1 else ""
+        width = "wide" if run.kind == "moons" else ""
+        blocks.append(f'<div class="series">{heading}<div class="row"><div class="{width}">'
+                      f'{slider(frames, series.unit, f"slider-{series.name}")}</div>{gif_html}</div></div>')
+    if all(len(series.frames) < 2 for series in run.series):  # one grid each, no animation: side by side
+        blocks = [f'<div class="row">{"".join(blocks)}</div>']
+    reals = run.path / "reals.png"
+    if reals.is_file():
+        blocks.append(f"<h3>real training images</h3>{img(reals, 'real training images', cls='reals')}")
+    if run.kind == "moons":
+        title, note = "Discriminator heatmaps", ("Left: D(x), the discriminator's probability that a point is real, "
+                                                 "with generated points; right: real (red) and generated (blue) "
+                                                 "points. Drag the slider to move through the epochs.")
+    elif run.kind == "cyclegan":
+        title, note = "Translations", ("Rows of source | translation | reconstruction, from fixed test images, so "
+                                       "every grid is comparable. Drag the slider to move through training.")
+    else:
+        title, note = "Samples", ("Generated from the same fixed noise at every step. "
+                                  "Drag the slider to move through training.")
+    return section(title, "".join(blocks), ident="samples", note=note)
+
+
+def curves_section(run: RunFiles) -> str:
+    parts = []
+    train_png = figures.training_curves(run.train_records, run.step_key, run.unit)
+    if train_png:
+        parts.append(f"<h3>training statistics (stats.jsonl)</h3>{img(train_png, 'training statistics', cls='plot')}")
+    eval_png = figures.eval_curves(run.eval_records, run.step_key, run.unit)
+    if eval_png:
+        parts.append(f"<h3>evaluations during training</h3>{img(eval_png, 'evaluation scores', cls='plot')}")
+    elif run.eval_records:
+        parts.append('<p class="note">One evaluation only (at the end); <code>--eval-every N</code> adds '
+                     "curves of the scores over training.</p>")
+    if not parts:
+        parts.append('<p class="note">No statistics yet.</p>')
+    return section("Curves", "".join(parts), ident="curves")
+
+
+def config_section(run: RunFiles) -> str:
+    cells = "".join(f'<div><span class="k">{esc(k)}</span><span class="v">{esc(_raw(v))}</span></div>'
+                    for k, v in run.config.items())
+    return section("Config", f'<div class="kv">{cells}</div>', ident="config",
+                   note="The full resolved config (config.json).")
+
+
+def _raw(value) -> str:
+    """A config value as config.json has it ('' shown as empty quotes)."""
+    return value if isinstance(value, str) and value else json.dumps(value)
+
+
+def log_section(run: RunFiles) -> str:
+    if not run.log_tail:
+        return ""
+    text = esc("\n".join(run.log_tail))
+    return section("Log", f'<details><summary>last {len(run.log_tail)} lines of log.txt</summary>'
+                   f'<pre class="log">{text}</pre></details>', ident="log")
+
+
+def run_page(run: RunFiles) -> str:
+    body = "".join([metrics_section(run), pictures_section(run), curves_section(run), config_section(run),
+                    log_section(run)])
+    nav = [("metrics", "Metrics"), ("samples", "Pictures"), ("curves", "Curves"), ("config", "Config")]
+    if run.log_tail:
+        nav.append(("log", "Log"))
+    return page(f"{run.title} — {run.path.name}", status_line(run), body, nav)
