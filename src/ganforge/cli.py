@@ -157,6 +157,14 @@ def cmd_sweep(args) -> int:
     return 0 if result.ok else 1
 
 
+def cmd_reproduce(args) -> int:
+    from .reproduce import reproduce
+
+    reproduce(args.assignment, scale=args.scale, out=args.out, workers=args.workers, backend=args.backend,
+              threads=args.threads, data_dir=args.data_dir)
+    return 0
+
+
 def cmd_report(args) -> int:
     from .report import write_report
 
@@ -222,6 +230,21 @@ def build_parser() -> Parser:
     for kind in config_mod.KINDS:
         add_sweep_arguments(sweep_kinds.add_parser(kind, help=f"sweep the {kind} experiment"), kind)
     sweep.set_defaults(func=cmd_sweep)
+
+    reproduce = commands.add_parser("reproduce", help="run every experiment of a seed assignment; one report.html")
+    reproduce.add_argument("assignment", choices=["radboud", "toronto"], help="the assignment to reproduce")
+    reproduce.add_argument("--scale", default="quick", choices=["quick", "full", "tiny"],
+                           help="quick: ~15 min on a 2-core CPU; full: the seeds' lengths; tiny: a smoke test "
+                           "[default: quick]")
+    reproduce.add_argument("--out", default=None, help="folder for the runs and report.html "
+                           "[default: reproduce-ASSIGNMENT]; again: finished runs are reused")
+    reproduce.add_argument("--workers", type=int, default=1, help="sweep runs at the same time [default: 1]")
+    reproduce.add_argument("--backend", default="local", choices=["local", "ray"], help="sweep backend [default: local]")
+    reproduce.add_argument("--threads", type=int, default=None, help="torch threads per run [default: all cores, "
+                           "cores // workers in sweeps]")
+    reproduce.add_argument("--data-dir", default=None, help="emoji data in the course archive layout "
+                           "[default: the data built by `ganforge data build`]")
+    reproduce.set_defaults(func=cmd_reproduce)
 
     report = commands.add_parser("report", help="write report.html (and TensorBoard logs) for a run or sweep folder")
     report.add_argument("path", metavar="RUN_OR_SWEEP_DIR", help="a run folder or a sweep folder")
