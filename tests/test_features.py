@@ -1,0 +1,166 @@
+"""StyleNet, the project's own feature network: trained on tiny synthetic styles, no downloads."""
+import json
+
+import pytest
+import torch
+
+from emoji_fakes import FakeSplit, circles
+from ganforge.errors import GanforgeError
+from ganforge.metrics import METRICS
+from ganforge.metrics.features import (StyleNet, extract_features, features_dir, load_feature_net, predict_styles,
+                                       save_feature_net, style_rate, train_feature_net)
+
+COLOURS = {"apple": (240, 200, 40), "windows": (60, 120, 230)}  # two trivially different styles
+
+
+def two_styles(n_train: int = 48, n_test: int = 16) -> dict:
+    """{style: (train, test)}: yellow circles vs blue circles, two categories each."""
+    splits = {}
+    for s, (style, colour) in enumerate(COLOURS.items()):
+        pair = []
+        for k, n in enumerate((n_train, n_test)):
+            codes = [f"{style}{k}{i:03d}" for i in range(n)]
+            categories = ["Smileys & Emotion" if i % 2 else "Objects" for i in range(n)]
+            pair.append(FakeSplit(circles(n, colour, seed=10 * s + k), codes, codes, categories))
+        splits[style] = tuple(pair)
+    return splits
+
+
+def quiet(message):
+    pass
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Inference in one thread: on a busy 2-core machine two threads wait on each other at every op."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A net trained for two epochs on the synthetic styles: (cache, meta, splits)."""
+    cache = tmp_path_factory.mktemp("cache")
+    splits = two_styles()
+    meta = train_feature_net(cache=cache, seed=0, epochs=2, progress=quiet, splits=splits)
+    return cache, meta, splits
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_stylenet_shapes(n):
+    net = StyleNet(n_styles=5, n_categories=10).eval()
+    x = torch.rand(n, 3, 32, 32) * 2 - 1
+    style_logits, category_logits = net(x)
+    assert style_logits.shape == (n, 5) and category_logits.shape == (n, 10)
+    assert net.features(x).shape == (n, 128)
+    assert 100_000 < sum(p.numel() for p in net.parameters()) < 1_000_000
+
+
+def test_colour_lut_is_continuous_in_the_colour():
+    net = StyleNet(2, 1).eval()
+    x = torch.rand(2, 3, 32, 32) * 2 - 1
+    step = 2 / 255 / 16  # a sixteenth of one uint8 level
+    near = (net.lut(x) - net.lut(x + step)).abs().max()
+    assert near < 0.05 * net.lut(x).abs().max()
+
+
+def test_training_separates_two_styles_and_saves_a_verified_pair(trained):
+    cache, meta, splits = trained
+    assert meta["styles"] == ["apple", "windows"]
+    assert meta["categories"] == ["Objects", "Smileys & Emotion"]
+    assert meta["held_out"]["style"] > 0.9
+    assert meta["seed"] == 0 and meta["epochs"] == 2 and meta["torch"] == torch.__version__
+    folder = features_dir(cache)
+    saved = json.loads((folder / "stylenet.json").read_text())
+    assert saved == meta and len(meta["sha256"]) == 64
+    assert (folder / meta["weights"]).is_file()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]  # no temporary files left
+
+
+def test_load_round_trip_gives_the_trained_net(trained, tmp_path):
+    cache, meta, splits = trained
+    net, loaded = load_feature_net(cache)
+    assert loaded == meta and not net.training
+    # The loaded net reproduces the accuracy measured on the net that was trained.
+    images = torch.cat([splits[s][1].images for s in meta["styles"]])
+    truth = [s for s in meta["styles"] for _ in range(len(splits[s][1].images))]
+    accuracy = sum(p == t for p, t in zip(predict_styles(net, meta, images), truth)) / len(truth)
+    assert accuracy == pytest.approx(meta["held_out"]["style"], abs=1e-4)
+    # Saving the loaded net again and loading it gives bit-identical features.
+    save_feature_net(net, {k: v for k, v in meta.items() if k not in ("weights", "sha256")}, tmp_path)
+    again, again_meta = load_feature_net(tmp_path)
+    assert again_meta["sha256"] == meta["sha256"]
+    assert torch.equal(extract_features(net, images), extract_features(again, images))
+
+
+def test_extract_features_takes_uint8_or_float_and_returns_fp32(trained):
+    cache, meta, splits = trained
+    net, _ = load_feature_net(cache)
+    images = splits["apple"][1].images
+    from_uint8 = extract_features(net, images, batch=5)
+    assert from_uint8.shape == (len(images), 128) and from_uint8.dtype == torch.float32
+    assert not from_uint8.requires_grad
+    assert torch.allclose(from_uint8, extract_features(net, images.float() / 127.5 - 1), atol=1e-5)
+    assert torch.allclose(from_uint8, extract_features(net, images, batch=500), atol=1e-5)
+
+
+def test_style_rate_of_each_style_under_a_net_trained_on_both(trained):
+    cache, meta, splits = trained
+    net, _ = load_feature_net(cache)
+    apple, windows = splits["apple"][1].images, splits["windows"][1].images
+    assert style_rate(net, meta, apple, "apple") > 0.9
+    assert style_rate(net, meta, windows, "apple") < 0.1
+    assert style_rate(net, meta, windows, "windows") == pytest.approx(1 - style_rate(net, meta, windows, "apple"))
+    with pytest.raises(GanforgeError, match="not 'google'"):
+        style_rate(net, meta, apple, "google")
+
+
+def test_tampered_or_missing_weights_are_refused(trained, tmp_path):
+    cache, meta, _ = trained
+    net, _ = load_feature_net(cache)
+    meta = save_feature_net(net, {k: v for k, v in meta.items() if k not in ("weights", "sha256")}, tmp_path)
+    weights = features_dir(tmp_path) / meta["weights"]
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0x01  # one bit of the last weight
+    weights.write_bytes(bytes(data))
+    with pytest.raises(GanforgeError, match="do not match the sha256.*ganforge eval train-features"):
+        load_feature_net(tmp_path)
+    weights.unlink()
+    with pytest.raises(GanforgeError, match="missing.*ganforge eval train-features"):
+        load_feature_net(tmp_path)
+    (features_dir(tmp_path) / "stylenet.json").unlink()
+    with pytest.raises(GanforgeError, match="not trained.*ganforge eval train-features"):
+        load_feature_net(tmp_path)
+
+
+def test_same_seed_same_weights_other_seed_other_weights(trained, tmp_path):
+    cache, meta, splits = trained
+    again = train_feature_net(cache=tmp_path / "same", seed=0, epochs=2, progress=quiet, splits=splits)
+    other = train_feature_net(cache=tmp_path / "other", seed=1, epochs=2, progress=quiet, splits=splits)
+    assert again["sha256"] == meta["sha256"]  # bit-identical weights
+    assert other["sha256"] != meta["sha256"]
+
+
+def test_training_refuses_fewer_than_two_built_styles(tmp_path):
+    with pytest.raises(GanforgeError, match="no emoji style is built.*ganforge data build --styles "
+                                            "apple,windows,google,twitter,facebook"):
+        train_feature_net(cache=tmp_path, progress=quiet)
+    with pytest.raises(GanforgeError, match="at least two styles"):
+        train_feature_net(cache=tmp_path, progress=quiet, splits={"apple": two_styles()["apple"]})
+    with pytest.raises(GanforgeError, match="--epochs"):
+        train_feature_net(cache=tmp_path, progress=quiet, epochs=0, splits=two_styles())
+
+
+def test_fd_style_and_kid_style_are_registered_image_metrics(trained):
+    cache, meta, splits = trained
+    for name in ("fd_style", "kid_style"):
+        assert METRICS[name].kind == "images" and METRICS[name].inputs == "images"
+        assert not METRICS[name].higher_is_better and "lower is better" in METRICS[name].description
+    apple, windows = splits["apple"][0].images, splits["windows"][0].images
+    fd = METRICS["fd_style"].fn
+    assert fd(apple, apple, cache=cache) == pytest.approx(0, abs=1e-6)
+    assert fd(apple, windows, cache=cache) > fd(apple[:24], apple[24:], cache=cache)
+    kid = METRICS["kid_style"].fn(apple, windows, cache=cache)
+    assert set(kid) == {"kid_style", "kid_style_std"} and kid["kid_style"] > 0
