@@ -178,3 +178,23 @@ def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch):
     assert main(["sample", "--run", str(tmp_path / "d"), "--n", "9", "--out", str(tmp_path / "s.png")]) == 0
     assert Image.open(tmp_path / "s.png").size[0] > 3 * 64
     assert main(["sample", "--run", str(tmp_path / "c"), "--n", "9"]) != 0  # a cyclegan run has no sampler
+
+
+@pytest.mark.parametrize("name", ["l1", "mse"])
+def test_cycle_loss_image_sum_is_the_per_image_total_averaged_over_the_batch(name):
+    from ganforge.losses import cycle_loss
+
+    gen = torch.Generator().manual_seed(0)
+    x, y = torch.rand(4, 3, 32, 32, generator=gen), torch.rand(4, 3, 32, 32, generator=gen)
+    mean, image_sum = cycle_loss(name, "mean")(x, y), cycle_loss(name, "image-sum")(x, y)
+    per_value = (x - y).abs() if name == "l1" else (x - y) ** 2
+    assert image_sum == pytest.approx(float(per_value[0].sum() + per_value[1:].sum()) / 4, rel=1e-5)
+    assert image_sum == pytest.approx(3 * 32 * 32 * float(mean), rel=1e-5)
+
+
+def test_presets_keep_each_seeds_cycle_loss_scale():
+    from ganforge.config import resolve
+
+    toronto, radboud = resolve("cyclegan", "toronto"), resolve("cyclegan", "radboud")
+    assert (toronto.cycle_loss, toronto.cycle_reduction, toronto.lambda_cycle) == ("l1", "image-sum", 0.015)
+    assert (radboud.cycle_loss, radboud.cycle_reduction, radboud.lambda_cycle) == ("mse", "mean", 1.0)

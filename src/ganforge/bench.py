@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from . import config as config_mod
 from .hardware import Hardware, pick_hardware
-from .losses import adversarial_loss, revgrad
+from .losses import adversarial_loss, cycle_loss, revgrad
 
 MODELS = ("moons", "dcgan", "cyclegan-toronto", "cyclegan-radboud")
 # Iterations of the seeds' full runs: moons 10 epochs of 782 batches; DCGAN 5,000; CycleGAN 10,000.
@@ -41,14 +41,19 @@ class Timing:
     iters: int
 
 
+# Whether loop and bare run torch.compile'd networks (`ganforge bench --compile`); set by run_bench.
+COMPILE = {"enabled": False}
+
+
 def _config(model: str):
+    compile_ = COMPILE["enabled"]
     if model == "moons":
-        return config_mod.resolve("moons", "radboud")
+        return config_mod.resolve("moons", "radboud", compile=compile_)
     if model == "dcgan":
-        return config_mod.resolve("dcgan", "toronto")
+        return config_mod.resolve("dcgan", "toronto", compile=compile_)
     preset = model.split("-", 1)[1]
     # Batch 16 for every emoji model, as the targets are stated for it.
-    return config_mod.resolve("cyclegan", preset, batch_size=16)
+    return config_mod.resolve("cyclegan", preset, batch_size=16, compile=compile_)
 
 
 def _median_rate(run_iters, timing: Timing) -> float:
@@ -282,7 +287,7 @@ def _bench_cyclegan(model: str, hw: Hardware, timing: Timing, png_root: Path) ->
     images_a, source = _emoji_images(cfg.source)
     images_b, _ = _emoji_images(cfg.target)
     bs, lam = cfg.batch_size, cfg.lambda_cycle
-    distance = F.l1_loss if cfg.cycle_loss == "l1" else F.mse_loss
+    distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
 
     torch.manual_seed(0)
     nets = build_cycle_nets(cfg, hw)
@@ -408,7 +413,9 @@ def _rates(loop, bare, seed_style, timing: Timing, batch_size: int, data: str) -
 
 
 def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", device: str = "auto",
-              threads: int = 0) -> list[dict]:
+              threads: int = 0, compile: bool = False) -> list[dict]:
+    """One row per model; with `compile`, loop and bare use torch.compile'd networks (compiled in warm-up)."""
+    COMPILE["enabled"] = compile
     timing = Timing(warmup=2, repeats=1, iters=3) if quick else Timing(warmup=10, repeats=5, iters=30)
     results = []
     with tempfile.TemporaryDirectory(prefix="ganforge-bench-") as tmp:
@@ -424,7 +431,7 @@ def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", devic
                 row = _bench_cyclegan(model, hw, timing, Path(tmp))
             full = FULL_RUN_ITERS[model]
             row = {"model": model, **row, "precision": hw.precision, "device": str(hw.device),
-                   "torch": torch.__version__, "threads": torch.get_num_threads(),
+                   "torch": torch.__version__, "threads": torch.get_num_threads(), "compile": compile,
                    "loop_over_bare": row["loop_it_per_s"] / row["bare_it_per_s"],
                    "loop_over_seed_style": row["loop_it_per_s"] / row["seed_style_it_per_s"],
                    "full_run_iters": full,
@@ -448,12 +455,13 @@ def format_table(rows: list[dict]) -> str:
                      f"  {r['precision']}")
     first = rows[0] if rows else {}
     lines.append(f"device {first.get('device')}, torch {first.get('torch')}, {first.get('threads')} threads, "
+                 f"{'torch.compile, ' if first.get('compile') else ''}"
                  f"peak RSS {first.get('peak_rss_mb_process', 0):.0f} MB; emoji data: "
                  f"{', '.join(sorted({r['data'] for r in rows if r['data'] != 'n/a'})) or 'n/a'}")
     return "\n".join(lines)
 
 
-def main_bench(models, quick, as_json, precision, device, threads) -> list[dict]:
-    rows = run_bench(models, quick, precision, device, threads)
+def main_bench(models, quick, as_json, precision, device, threads, compile=False) -> list[dict]:
+    rows = run_bench(models, quick, precision, device, threads, compile)
     print(json.dumps(rows, indent=2) if as_json else format_table(rows))
     return rows

@@ -25,6 +25,8 @@ class CommonConfig:
     precision: str = opt("auto", "arithmetic: auto uses bf16 autocast where the hardware has native bf16",
                          choices=["auto", "fp32", "bf16"])
     threads: int = opt(0, "CPU threads for torch; 0 uses every core this process may run on", min=0)
+    compile: bool = opt(False, "compile the networks with torch.compile (needs a C++ compiler on the CPU; "
+                        "costs about a minute of compiling before the first steps)")
 
 
 @dataclass
@@ -94,6 +96,10 @@ class CycleGANConfig(EmojiConfig):
                              choices=["dcgan", "radboud"])
     lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
     cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
+    cycle_reduction: str = opt("mean", "how the cycle distance is reduced: mean over every value (radboud), or "
+                               "image-sum: summed over each image, averaged over the batch (toronto; its "
+                               "lambda_cycle values 0.01-0.5 are on this scale, 3,072x the mean at 32x32)",
+                               choices=["mean", "image-sum"])
     lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
     n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
 
@@ -114,12 +120,13 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
         # Toronto: two Adams, L1 cycle loss, the write-up's best lambda_cycle and seed.
         "toronto": dict(trainer="two-optimizers", generator="toronto", discriminator="dcgan", iters=10000,
                         batch_size=16, lr=3e-4, beta1=0.5, beta2=0.999, lambda_cycle=0.015,
-                        cycle_loss="l1", loss="lsgan", conv_dim=32, sample_every=200, seed=4),
+                        cycle_loss="l1", cycle_reduction="image-sum", loss="lsgan", conv_dim=32,
+                        sample_every=200, seed=4),
         # Radboud: one Adam through gradient reversal, MSE cycle loss, batch 32; 100 epochs of the
         # ~2,000-image Windows set at batch 32 are about 6,300 iterations.
         "radboud": dict(trainer="revgrad", generator="radboud", discriminator="radboud", iters=6300,
                         batch_size=32, lr=1e-3, beta1=0.5, beta2=0.999, lambda_cycle=1.0,
-                        cycle_loss="mse", loss="lsgan", conv_dim=32, sample_every=200),
+                        cycle_loss="mse", cycle_reduction="mean", loss="lsgan", conv_dim=32, sample_every=200),
     },
 }
 DEFAULT_PRESET = {"moons": "radboud", "dcgan": "toronto", "cyclegan": "toronto"}

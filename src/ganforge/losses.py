@@ -61,6 +61,17 @@ def adversarial_loss(name: str) -> AdversarialLoss:
     return LOSSES[name]()
 
 
-def cycle_loss(name: str):
-    """The cycle-consistency distance: l1 (toronto) or mse (radboud)."""
-    return {"l1": F.l1_loss, "mse": F.mse_loss}[name]
+def cycle_loss(name: str, reduction: str = "mean"):
+    """The cycle-consistency distance: l1 (toronto) or mse (radboud), reduced one of two ways.
+
+    mean: over every value (nn.L1Loss / nn.MSELoss, the Radboud notebook);
+    image-sum: summed over each image's values, averaged over the batch (the Toronto
+    notebook's `abs(x - y).sum() / batch_size`), 3*32*32 = 3072 times the mean for
+    32x32 RGB. The seeds' lambda_cycle values are tuned for their own reduction.
+    """
+    if reduction == "mean":
+        return {"l1": F.l1_loss, "mse": F.mse_loss}[name]
+    if reduction != "image-sum":
+        raise ValueError(f"unknown cycle-loss reduction {reduction!r}")
+    per_value = {"l1": lambda x, y: (x - y).abs(), "mse": lambda x, y: (x - y).square()}[name]
+    return lambda x, y: per_value(x, y).flatten(1).sum(1).mean()

@@ -19,7 +19,7 @@ from ..losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
 from ..models.cycle import CycleGenerator, cycle_discriminator
 from ..runs import Run
 from .batches import BatchSampler, load_emoji_splits, to_model_range, to_uint8
-from .common import adam
+from .common import adam, compile_networks
 from .loop import run_iterations
 
 STAT_NAMES = ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
@@ -49,10 +49,12 @@ def build_cycle_nets(cfg: CycleGANConfig, hw: Hardware) -> CycleNets:
     def place(module):
         return module.to(hw.device, memory_format=fmt)
 
-    return CycleNets(g_ab=place(CycleGenerator(cfg.generator, cfg.conv_dim)),
+    nets = CycleNets(g_ab=place(CycleGenerator(cfg.generator, cfg.conv_dim)),
                      g_ba=place(CycleGenerator(cfg.generator, cfg.conv_dim)),
                      d_a=place(cycle_discriminator(cfg.discriminator, cfg.conv_dim)),
                      d_b=place(cycle_discriminator(cfg.discriminator, cfg.conv_dim)))
+    compile_networks(nets.as_dict().values(), cfg.compile)
+    return nets
 
 
 def _acc(d_out: torch.Tensor, real: bool, threshold: float) -> torch.Tensor:
@@ -68,7 +70,7 @@ class TwoOptimizerCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.lambda_cycle = cfg.lambda_cycle
-        self.distance = cycle_loss(cfg.cycle_loss)
+        self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
         betas = (cfg.beta1, cfg.beta2)
         self.opt_gen = adam(nets.generators(), cfg.lr, betas)
         self.opt_disc = adam(nets.discriminators(), cfg.lr, betas)
@@ -137,7 +139,7 @@ class RevGradCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.lambda_cycle = cfg.lambda_cycle
-        self.distance = cycle_loss(cfg.cycle_loss)
+        self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
         self.optimizer = adam(nets.generators() + nets.discriminators(), cfg.lr, (cfg.beta1, cfg.beta2))
 
     @property
