@@ -144,7 +144,7 @@ def cmd_bench(args) -> int:
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
         raise GanforgeError(f"--models must be a comma-separated subset of {','.join(MODELS)}; got {args.models!r}")
-    main_bench(models, args.quick, args.json, args.precision, args.device, args.threads)
+    main_bench(models, args.quick, args.json, args.precision, args.device, args.threads, args.compile)
     return 0
 
 
@@ -221,6 +221,8 @@ def build_parser() -> Parser:
     bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[default: auto]")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="[default: auto]")
     bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores) [default: 0]")
+    bench.add_argument("--compile", action="store_true",
+                       help="time loop and bare with torch.compile'd networks (compiled during warm-up)")
     bench.set_defaults(func=cmd_bench)
 
     sweep = commands.add_parser("sweep", help="train the cross product of option values (a comma list is swept)")

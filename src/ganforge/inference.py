@@ -1,6 +1,7 @@
 """Using a finished run: translate user images with a CycleGAN, draw DCGAN samples."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,7 @@ def load_trained(run_dir, kind: str | None = None):
     if run.kind != kind:
         raise GanforgeError(f"--run {run_dir} is a {run.kind} run; this command needs a {kind} run")
     _, _, cfg = config_mod.from_dict(run.config)
+    cfg = dataclasses.replace(cfg, compile=False)  # a few images: compiling would take longer than they do
     latest = run.latest_checkpoint()
     if latest is None:
         raise GanforgeError(f"--run {run_dir} has no checkpoint yet")

@@ -13,7 +13,7 @@ from ..losses import adversarial_loss
 from ..models.dcgan import DCDiscriminator, DCGenerator
 from ..runs import Run
 from .batches import BatchSampler, load_emoji_splits, to_uint8
-from .common import adam
+from .common import adam, compile_networks
 from .loop import run_iterations
 from .steps import TwoStepGAN
 
@@ -33,6 +33,7 @@ def build_dcgan(cfg: DCGANConfig, hw):
     fmt = torch.channels_last if hw.channels_last else torch.contiguous_format
     generator = DCGenerator(cfg.noise_size, cfg.conv_dim).to(hw.device, memory_format=fmt)
     discriminator = DCDiscriminator(cfg.conv_dim).to(hw.device, memory_format=fmt)
+    compile_networks([generator, discriminator], cfg.compile)
     return generator, discriminator
 
 

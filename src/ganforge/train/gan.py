@@ -14,7 +14,7 @@ from ..losses import adversarial_loss
 from ..models.toy import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
 from ..plots import moons_figure
 from ..runs import Run
-from .common import adam, check_finite, format_stats, progress, resume_step
+from .common import adam, check_finite, compile_networks, format_stats, progress, resume_step
 from .steps import RevGradGAN, TwoStepGAN
 
 
@@ -39,7 +39,9 @@ def build_moons(cfg: MoonsConfig, device):
     else:
         generator = MoonGenerator(cfg.noise_size)
     discriminator = MoonDiscriminator(2, cfg.hidden_disc)
-    return generator.to(device), discriminator.to(device)
+    generator, discriminator = generator.to(device), discriminator.to(device)
+    compile_networks([generator, discriminator], cfg.compile)
+    return generator, discriminator
 
 
 def _make_step(cfg: MoonsConfig, generator, discriminator, hw):
