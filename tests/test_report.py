@@ -190,6 +190,57 @@ def test_tensorboard_export_writes_scalars_and_images(tmp_path):
     assert [e.step for e in events.Images("pictures/apple-windows")] == [200, 400]
 
 
+needs_tensorboard = pytest.mark.skipif(not tb.tensorboard_available(), reason="the tensorboard package is not "
+                                       "installed (pip install 'ganforge[tensorboard]')")
+
+
+def _events(folder: Path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(folder), size_guidance={"images": 0, "scalars": 0})
+    events.Reload()
+    return events
+
+
+@needs_tensorboard
+def test_live_mirror_writes_only_what_is_new_at_each_sync(tmp_path):
+    run = fake_cyclegan_run(tmp_path / "run", seed=2, lambda_cycle=0.1)
+    mirror = tb.LiveMirror(run)
+    mirror.sync()
+    mirror.sync()  # nothing new: nothing written twice
+    with open(run / "stats.jsonl", "w") as f:  # the run goes on: one more record and one more grid
+        f.write("".join(json.dumps({"iter": i, "d_loss_real": 1.0 / i}) + "\n" for i in (100, 200, 300, 400, 500)))
+    _png(run / "samples" / "000600-apple-windows.png", (1, 2, 3))
+    mirror.close()
+    events = _events(run / "tensorboard")
+    assert [e.step for e in events.Scalars("train/d_loss_real")] == [100, 200, 300, 400, 500]
+    assert [e.step for e in events.Images("pictures/apple-windows")] == [200, 400, 600]
+
+
+@needs_tensorboard
+def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_moons):
+    from ganforge import api
+    from ganforge.runs import Run
+
+    seen_live = []
+    real_append = Run.append_stats
+
+    def spy(self, record):  # after the first epoch's record the mirror already holds it
+        real_append(self, record)
+        if record.get("epoch") == 1 and (self.path / "tensorboard").is_dir():
+            seen_live.append([e.step for e in _events(self.path / "tensorboard").Scalars("train/disc_loss")])
+
+    Run.append_stats = spy
+    try:
+        api.train_moons(out=tmp_path / "run", **small_moons)
+    finally:
+        Run.append_stats = real_append
+    assert seen_live == [[1]]
+    events = _events(tmp_path / "run" / "tensorboard")
+    assert [e.step for e in events.Scalars("train/disc_loss")] == [1, 2]
+    assert len(events.Images(events.Tags()["images"][0])) >= 2  # a heatmap per epoch
+
+
 # Reports read files only.
 def test_report_modules_import_no_training_code():
     allowed = {"__future__", "base64", "html", "io", "itertools", "json", "math", "os", "re", "shutil", "dataclasses",

@@ -36,15 +36,29 @@ def _train(kind: str, loop, preset, out, root, resume, options):
         cfg, run = reopen_run(resume)
         if run.kind != kind:
             raise GanforgeError(f"--resume {resume} is a {run.kind} run, not {kind}")
-        result = loop(cfg, run, resume=True)
     else:
         cfg, run = start_run(kind, preset, out=out, root=root, **options)
-        result = loop(cfg, run)
+    result = _with_live_tensorboard(run, lambda: loop(cfg, run, resume=resume is not None))
     # The report is built from the finished run folder's files alone.
     from .report import write_report
 
     run.log(f"report: {write_report(run.path)}")
     return result
+
+
+def _with_live_tensorboard(run: Run, train):
+    """Run train() while RUN/tensorboard/ follows the run's files (when TensorBoard is installed)."""
+    from .report.tensorboard import live_mirror
+
+    mirror = live_mirror(run.path)
+    if mirror is None:
+        return train()
+    run.on_stats.append(mirror.sync)
+    try:
+        return train()
+    finally:
+        run.on_stats.remove(mirror.sync)
+        mirror.close()
 
 
 def train_moons(preset: str | None = None, out=None, root="runs", resume=None, **options):

@@ -45,6 +45,7 @@ class Run:
     def __init__(self, path: Path, config: dict):
         self.path = Path(path)
         self.config = config
+        self.on_stats: list = []  # callables run after each stats record is written (live mirrors)
 
     # Creating and opening.
     @classmethod
@@ -101,6 +102,8 @@ class Run:
         clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
         with open(self.path / "stats.jsonl", "a") as f:
             f.write(json.dumps(clean) + "\n")
+        for listener in self.on_stats:
+            listener()
 
     def read_stats(self) -> list[dict]:
         stats_file = self.path / "stats.jsonl"
