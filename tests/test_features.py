@@ -164,3 +164,46 @@ def test_fd_style_and_kid_style_are_registered_image_metrics(trained):
     assert fd(apple, windows, cache=cache) > fd(apple[:24], apple[24:], cache=cache)
     kid = METRICS["kid_style"].fn(apple, windows, cache=cache)
     assert set(kid) == {"kid_style", "kid_style_std"} and kid["kid_style"] > 0
+
+
+class ChannelMeans(torch.nn.Module):
+    """Stands in for StyleNet: style logits are the image's mean red, green and blue."""
+
+    def __init__(self):
+        super().__init__()
+        self.unused = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x.mean((2, 3)), torch.zeros(x.shape[0], 1)
+
+
+def test_style_rate_versus_one_style_only_chooses_between_the_two():
+    meta = {"styles": ["red", "green", "blue"]}
+    images = torch.zeros(4, 3, 32, 32, dtype=torch.uint8)
+    images[:, 2] = 200                      # all mostly blue...
+    images[:2, 1] = 120                     # ...two of them greener than red
+    images[2:, 0] = 120                     # ...two of them redder than green
+    net = ChannelMeans()
+    assert style_rate(net, meta, images, "green") == 0.0          # among all three: blue wins
+    assert style_rate(net, meta, images, "green", versus="red") == 0.5
+    assert style_rate(net, meta, images, "red", versus="green") == 0.5
+    with pytest.raises(GanforgeError, match="not 'purple'"):
+        style_rate(net, meta, images, "red", versus="purple")
+
+
+def test_pairwise_accuracies_cover_every_pair_of_styles():
+    from ganforge.metrics.features import _pairwise, pair_accuracy
+
+    # Style 0 images whose logits favour style 2 over 0: wrong 3-way and wrong against 2, right against 1.
+    logits = torch.tensor([[1.0, 0.0, 2.0], [1.0, 0.0, 2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    styles = torch.tensor([0, 0, 1, 2])
+    pairs = _pairwise(logits, styles, ["a", "b", "c"])
+    assert pairs == {"a-b": 1.0, "a-c": pytest.approx(1 / 3, abs=1e-4), "b-c": 1.0}
+    meta = {"held_out": {"style_pairwise": pairs}}
+    assert pair_accuracy(meta, "c", "a") == pairs["a-c"] and pair_accuracy(meta, "a", "d") is None
+
+
+def test_trained_meta_holds_the_pairwise_accuracy(trained):
+    _, meta, _ = trained
+    assert set(meta["held_out"]["style_pairwise"]) == {"apple-windows"}
+    assert meta["held_out"]["style_pairwise"]["apple-windows"] == pytest.approx(meta["held_out"]["style"], abs=1e-4)

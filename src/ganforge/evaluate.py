@@ -70,12 +70,21 @@ class FeatureSpace:
             self._cache[key] = (images_u8, feats)  # holding the tensor keeps its id from being reused
         return feats
 
-    def style_rate(self, images_u8: torch.Tensor, style: str) -> float | None:
-        if self.net is None or style not in self.meta["styles"]:
+    def style_rate(self, images_u8: torch.Tensor, style: str, versus: str | None = None) -> float | None:
+        """Share of images classified as `style` (among all styles, or against `versus` only)."""
+        if self.net is None or style not in self.meta["styles"] or (versus and versus not in self.meta["styles"]):
             return None
         from .metrics.features import style_rate
 
-        return style_rate(self.net, self.meta, images_u8, style)
+        return style_rate(self.net, self.meta, images_u8, style, versus)
+
+    def pair_accuracy(self, a: str, b: str) -> float | None:
+        """The classifier's held-out accuracy at telling real a from real b (from training)."""
+        if self.net is None:
+            return None
+        from .metrics.features import pair_accuracy
+
+        return pair_accuracy(self.meta, a, b)
 
 
 def distribution_scores(reference: torch.Tensor, candidate: torch.Tensor, floor: torch.Tensor,
@@ -150,10 +159,16 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
         reconstructed = _apply(g_back, translated)
         scores = translation_metrics(source, translated, target, reconstructed,
                                      reference=splits[dst]["train"].images)
-        rate = space.style_rate(translated, dst) if space is not None else None
+        # Target or source style? The two-way choice is what the question asks, and the
+        # classifier makes it reliably (its held-out accuracy for the pair is reported beside).
+        rate = space.style_rate(translated, dst, versus=src) if space is not None else None
         if rate is not None:
             scores["target_style_rate"] = rate
-            scores["target_style_rate_identity"] = space.style_rate(source, dst)
+            scores["target_style_rate_identity"] = space.style_rate(source, dst, versus=src)
+            scores["target_style_rate_real"] = space.style_rate(target, dst, versus=src)
+            accuracy = space.pair_accuracy(src, dst)
+            if accuracy is not None:
+                scores["style_classifier_pair_accuracy"] = accuracy
         scores.update(distribution_scores(splits[dst]["train"].images, translated, target, space))
         out.update(_flatten(f"{src}2{dst}_", scores))
     return out

@@ -265,7 +265,31 @@ def _evaluate(net: StyleNet, images: torch.Tensor, styles: torch.Tensor, categor
                  for i, name in enumerate(names) if bool((styles == i).any())}
     return {"style": round(float(style_ok.float().mean()), 4),
             "category": round(float((category_logits.argmax(1) == categories).float().mean()), 4),
-            "style_per_style": per_style, "test_images": int(images.shape[0])}
+            "style_per_style": per_style, "style_pairwise": _pairwise(style_logits, styles, names),
+            "test_images": int(images.shape[0])}
+
+
+def _pairwise(style_logits: torch.Tensor, styles: torch.Tensor, names: list[str]) -> dict[str, float]:
+    """{"a-b": accuracy of the two-way choice between styles a and b on the images of a and b}.
+
+    This is the decision a translation's target-style rate makes (source or target?),
+    and it is far easier than naming one of five styles: apple and facebook, both
+    glossy, are confused with each other, but rarely with windows.
+    """
+    out = {}
+    for i, a in enumerate(names):
+        for j in range(i + 1, len(names)):
+            mask = (styles == i) | (styles == j)
+            if bool(mask.any()):
+                picked = style_logits[mask][:, [i, j]].argmax(1)          # 0: a, 1: b
+                out[f"{a}-{names[j]}"] = round(float((picked == (styles[mask] == j).long()).float().mean()), 4)
+    return out
+
+
+def pair_accuracy(meta: dict, a: str, b: str) -> float | None:
+    """The held-out two-way accuracy between styles a and b from the meta (None if not measured)."""
+    pairs = meta.get("held_out", {}).get("style_pairwise", {})
+    return pairs.get(f"{a}-{b}", pairs.get(f"{b}-{a}"))
 
 
 def _fit(net: StyleNet, data: tuple, epochs: int, gen: torch.Generator, hw, progress) -> None:
@@ -503,14 +527,22 @@ def predict_styles(net: StyleNet, meta: dict, images: torch.Tensor) -> list[str]
     return [meta["styles"][i] for i in style_logits.argmax(1).tolist()]
 
 
-def style_rate(net: StyleNet, meta: dict, images: torch.Tensor, style: str) -> float:
-    """The share of images classified as `style` (e.g. translations into it); higher is better."""
-    if style not in meta["styles"]:
-        raise GanforgeError(f"the feature network knows the styles {', '.join(meta['styles'])}, not "
-                            f"{style!r}; build that style and {TRAIN_HINT}")
+def style_rate(net: StyleNet, meta: dict, images: torch.Tensor, style: str, versus: str | None = None) -> float:
+    """The share of images classified as `style` (e.g. translations into it); higher is better.
+
+    With `versus`, the choice is only between `style` and `versus` (a translation's
+    target and source style): the share of images the net finds closer to `style`.
+    """
+    for name in (style, versus):
+        if name is not None and name not in meta["styles"]:
+            raise GanforgeError(f"the feature network knows the styles {', '.join(meta['styles'])}, not "
+                                f"{name!r}; build that style and {TRAIN_HINT}")
     target = meta["styles"].index(style)
     style_logits, _ = _logits(net, images)
-    return float((style_logits.argmax(1) == target).float().mean())
+    if versus is None:
+        return float((style_logits.argmax(1) == target).float().mean())
+    other = meta["styles"].index(versus)
+    return float((style_logits[:, target] > style_logits[:, other]).float().mean())
 
 
 # Registered metrics: images in, the saved network's features, then FD / KID.
