@@ -347,3 +347,47 @@ def test_translation_metrics_refuse_mismatched_shapes():
     x = smooth_images(4, 0)
     with pytest.raises(GanforgeError, match="same shape"):
         translation_metrics(x, x[:2], x, x, x)
+
+
+class _StyleStub:
+    """A FeatureSpace stand-in: an image's 'style' is apple when it is mostly yellow, else windows."""
+
+    net = None  # no features: FD/KID are skipped, the style rate is what is checked
+
+    def style_rate(self, images_u8, style, versus=None):
+        assert versus in ("apple", "windows") and versus != style  # always the two-way choice
+        yellow = (images_u8[:, 0].float().mean((1, 2)) > images_u8[:, 2].float().mean((1, 2)))
+        return float((yellow if style == "apple" else ~yellow).float().mean())
+
+    def pair_accuracy(self, a, b):
+        return 0.97
+
+
+def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_accuracy():
+    from types import SimpleNamespace
+
+    from emoji_fakes import FakeSplit, circles
+    from ganforge.evaluate import cycle_scores
+
+    class Recolour(torch.nn.Module):
+        """Swaps red and blue: turns the yellow circles blue and the blue ones yellow."""
+
+        def __init__(self):
+            super().__init__()
+            self.unused = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, x):
+            return x[:, [2, 1, 0]]
+
+    codes = [f"c{i}" for i in range(8)]
+    split = lambda colour, seed: FakeSplit(circles(8, colour, seed), codes, codes, ["Objects"] * 8)
+    splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1)},
+              "windows": {"train": split((40, 120, 230), 2), "test": split((40, 120, 230), 3)}}
+    nets = SimpleNamespace(g_ab=Recolour(), g_ba=Recolour())
+    scores = cycle_scores(nets, ("apple", "windows"), splits, _StyleStub())
+    assert scores["apple2windows_target_style_rate"] == 1.0           # every translation turned blue
+    assert scores["apple2windows_target_style_rate_identity"] == 0.0  # the untouched sources did not
+    assert scores["apple2windows_target_style_rate_floor"] == 1.0     # real windows images
+    assert scores["windows2apple_target_style_rate"] == 1.0
+    assert scores["apple2windows_style_classifier_pair_accuracy"] == 0.97
+    assert scores["apple2windows_cycle_psnr"] > 40                   # swapping twice gives the source back

@@ -165,7 +165,7 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
         if rate is not None:
             scores["target_style_rate"] = rate
             scores["target_style_rate_identity"] = space.style_rate(source, dst, versus=src)
-            scores["target_style_rate_real"] = space.style_rate(target, dst, versus=src)
+            scores["target_style_rate_floor"] = space.style_rate(target, dst, versus=src)
             accuracy = space.pair_accuracy(src, dst)
             if accuracy is not None:
                 scores["style_classifier_pair_accuracy"] = accuracy

@@ -185,7 +185,7 @@ def read_sweep(path) -> dict:
 # Metric names: a score and the baselines it is read against.
 BASELINE_SUFFIXES = {"floor": "real-data floor", "identity": "do-nothing", "histmatch": "recolour only"}
 # Lower-is-better unless the name ends with one of these.
-HIGHER_IS_BETTER = ("ssim", "psnr", "style_rate", "precision", "recall", "density", "coverage")
+HIGHER_IS_BETTER = ("ssim", "psnr", "style_rate", "precision", "recall", "density", "coverage", "accuracy")
 
 
 def split_metric(name: str) -> tuple[str, str | None]:
