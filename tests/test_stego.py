@@ -34,6 +34,16 @@ def test_probe_detects_a_translator_that_hides_its_input():
     assert honest["rows"][4]["growth_ratio"] is None  # 8-bit images survive 8-bit quantization unchanged
     assert verdict(honest["rows"]).startswith("shows no sign")
 
+    # An honest translator whose outputs fall between 8-bit levels: rounding them is compared with
+    # rounding-sized noise on the real images, not with no change at all.
+    class Brighten(torch.nn.Module):
+        def forward(self, x):
+            return (x + 0.3 / 255).clamp(-1, 1)  # a third of a level: every pixel off the grid
+
+    off_grid = probe_direction(Brighten(), identity, x_u8, y_u8)
+    assert off_grid["rows"][4]["growth_ratio"] < 1.25  # against "no change" it read as hiding
+    assert verdict(off_grid["rows"]).startswith("shows no sign")
+
 
 def test_eval_stego_on_a_trained_run(tmp_path, capsys):
     data = write_archive_layout(tmp_path / "emojis", n_train=16, n_test=6)

@@ -23,9 +23,17 @@ NOISE_STDS = (0.0, 0.01, 0.02, 0.05)  # in [0, 1] image units
 RESIDUAL_GAIN = 10.0                  # how much the high-frequency residual is amplified for display
 
 
-def _perturb(images: torch.Tensor, kind: str, std: float, gen: torch.Generator) -> torch.Tensor:
-    """Perturb [-1, 1] images: Gaussian noise of `std` in [0, 1] units, or 8-bit quantization."""
+def _perturb(images: torch.Tensor, kind: str, std: float, gen: torch.Generator, on_grid: bool = False) -> torch.Tensor:
+    """Perturb [-1, 1] images: Gaussian noise of `std` in [0, 1] units, or 8-bit quantization.
+
+    Images already on the 8-bit grid (`on_grid`: real images) would not change when
+    rounded, so for them "quantize8" adds what rounding does to an image off the
+    grid: uniform noise of up to half a level. Comparing against no change at all
+    would make any translator look like a hider.
+    """
     if kind == "quantize8":
+        if on_grid:
+            return (images + (torch.rand(images.shape, generator=gen) * 2 - 1) / 255).clamp(-1, 1)
         return to_model_range(to_uint8(images))
     noise = torch.randn(images.shape, generator=gen) * (2 * std)  # [0, 1] units -> [-1, 1] units
     return (images + noise).clamp(-1, 1)
@@ -52,7 +60,7 @@ def probe_direction(g_there, g_back, source_u8: torch.Tensor, target_u8: torch.T
         gen = torch.Generator().manual_seed(EVAL_SEED)
         back_fake = g_back(_perturb(fake, kind, std, gen)).float()
         gen = torch.Generator().manual_seed(EVAL_SEED)
-        back_real = g_back(_perturb(y, kind, std, gen)).float()
+        back_real = g_back(_perturb(y, kind, std, gen, on_grid=True)).float()
         change_fake = F.l1_loss(back_fake, clean_fake).item()
         change_real = F.l1_loss(back_real, clean_real).item()
         rows.append({"perturbation": kind if kind == "quantize8" else f"gaussian std {std}",
