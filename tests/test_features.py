@@ -207,3 +207,16 @@ def test_trained_meta_holds_the_pairwise_accuracy(trained):
     _, meta, _ = trained
     assert set(meta["held_out"]["style_pairwise"]) == {"apple-windows"}
     assert meta["held_out"]["style_pairwise"]["apple-windows"] == pytest.approx(meta["held_out"]["style"], abs=1e-4)
+
+
+def test_style_rates_are_registered_and_listed(trained):
+    from ganforge.metrics import get_metric, list_metrics
+
+    cache, meta, splits = trained
+    listed = {name: kind for name, kind, _ in list_metrics()}
+    assert listed["style_rate"] == "images" and listed["target_style_rate"] == "translation"
+    windows = splits["windows"][1].images
+    assert get_metric("target_style_rate").fn(windows, "windows", versus="apple", cache=cache) > 0.9
+    assert get_metric("style_rate").fn(windows, "apple", cache=cache) < 0.1
+    with pytest.raises(GanforgeError, match="versus"):
+        get_metric("target_style_rate").fn(windows, "windows", cache=cache)

@@ -562,3 +562,21 @@ def kid_style(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, cache=None)
     net, _ = load_feature_net(cache)
     values = kid(extract_features(net, real), extract_features(net, fake), seed=seed)
     return {"kid_style": values["kid"], "kid_style_std": values["kid_std"]}
+
+
+@register("style_rate", "images", "share of generated images StyleNet names as the wanted style, among every "
+          "style it knows (DCGAN; style_rate_floor: the same for real test images); higher is better",
+          higher_is_better=True, inputs="styles")
+def style_rate_metric(images: torch.Tensor, style: str, versus: str | None = None, cache=None) -> float:
+    net, meta = load_feature_net(cache)
+    return style_rate(net, meta, images, style, versus)
+
+
+@register("target_style_rate", "translation", "share of translations StyleNet finds closer to the target "
+          "style than to the source style (reported with its held-out accuracy on that pair of real styles, "
+          "style_classifier_pair_accuracy); higher is better", higher_is_better=True, inputs="styles")
+def target_style_rate(translated: torch.Tensor, style: str, versus: str | None = None, cache=None) -> float:
+    if versus is None:
+        raise GanforgeError("target_style_rate needs the source style (versus=) to choose between two styles")
+    net, meta = load_feature_net(cache)
+    return style_rate(net, meta, translated, style, versus)

@@ -9,6 +9,8 @@ Each metric family lives in its own module and registers its functions here with
     images       features       fn(real, fake, seed=0) -> float | dict; feature vectors (N, D)
     images       pairs          fn(a, b, seed=0) -> float; paired images (N, 3, H, W)
     translation  translation    fn(source, translated, target, reconstructed, reference) -> float
+    images or    styles         fn(images, style, versus=None, cache=None) -> float; the share of
+    translation                 images the style classifier assigns to `style` (against `versus` only)
 
 Images are uint8 in [0, 255] or float in [-1, 1], the project's two conventions.
 A function that returns a dict holds its headline value under the metric's own
@@ -32,7 +34,7 @@ class Metric:
     description: str        # one line: what it measures and which direction is better
     higher_is_better: bool  # False for distances and divergences
     fn: Callable            # see the module docstring for the call convention per kind
-    inputs: str             # points | images | features | pairs | translation
+    inputs: str             # points | images | features | pairs | translation | styles
 
 
 METRICS: dict[str, Metric] = {}

@@ -110,4 +110,4 @@ def translation_metrics(source: torch.Tensor, translated: torch.Tensor, target: 
         as_images(images, what)
         same_shape(source, images, "source", what)
     return {m.name: m.fn(source, translated, target, reconstructed, reference)
-            for m in METRICS.values() if m.kind == "translation"}
+            for m in METRICS.values() if m.kind == "translation" and m.inputs == "translation"}
