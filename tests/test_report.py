@@ -218,7 +218,7 @@ def test_live_mirror_writes_only_what_is_new_at_each_sync(tmp_path):
 
 
 @needs_tensorboard
-def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_moons):
+def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_moons, monkeypatch):
     from ganforge import api
     from ganforge.runs import Run
 
@@ -230,11 +230,8 @@ def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_
         if record.get("epoch") == 1 and (self.path / "tensorboard").is_dir():
             seen_live.append([e.step for e in _events(self.path / "tensorboard").Scalars("train/disc_loss")])
 
-    Run.append_stats = spy
-    try:
-        api.train_moons(out=tmp_path / "run", **small_moons)
-    finally:
-        Run.append_stats = real_append
+    monkeypatch.setattr(Run, "append_stats", spy)
+    api.train_moons(out=tmp_path / "run", **small_moons)
     assert seen_live == [[1]]
     events = _events(tmp_path / "run" / "tensorboard")
     assert [e.step for e in events.Scalars("train/disc_loss")] == [1, 2]

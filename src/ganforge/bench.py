@@ -41,19 +41,15 @@ class Timing:
     iters: int
 
 
-# Whether loop and bare run torch.compile'd networks (`ganforge bench --compile`); set by run_bench.
-COMPILE = {"enabled": False}
-
-
-def _config(model: str):
-    compile_ = COMPILE["enabled"]
+def _config(model: str, compile: bool = False):
+    """The settings a model is timed with; `compile`: loop and bare use torch.compile'd networks."""
     if model == "moons":
-        return config_mod.resolve("moons", "radboud", compile=compile_)
+        return config_mod.resolve("moons", "radboud", compile=compile)
     if model == "dcgan":
-        return config_mod.resolve("dcgan", "toronto", compile=compile_)
+        return config_mod.resolve("dcgan", "toronto", compile=compile)
     preset = model.split("-", 1)[1]
     # Batch 16 for every emoji model, as the targets are stated for it.
-    return config_mod.resolve("cyclegan", preset, batch_size=16, compile=compile_)
+    return config_mod.resolve("cyclegan", preset, batch_size=16, compile=compile)
 
 
 def _median_rate(run_iters, timing: Timing) -> float:
@@ -111,11 +107,10 @@ def _seed_loader(folder: Path, batch_size: int):
 
 # --- moons ---------------------------------------------------------------------------------------------
 
-def _bench_moons(hw: Hardware, timing: Timing) -> dict:
+def _bench_moons(cfg, hw: Hardware, timing: Timing) -> dict:
     from .data.moons import make_moons
     from .train.gan import _make_step, build_moons
 
-    cfg = _config("moons")
     real = make_moons(cfg.n_samples, cfg.noise, cfg.seed).to(hw.device)
     n_batches = math.ceil(cfg.n_samples / cfg.batch_size)
     bs = cfg.batch_size
@@ -202,13 +197,12 @@ def _lsgan(d, real: bool):
     return ((d - 1) ** 2).mean() if real else (d ** 2).mean()
 
 
-def _bench_dcgan(hw: Hardware, timing: Timing, png_root: Path) -> dict:
+def _bench_dcgan(cfg, hw: Hardware, timing: Timing, png_root: Path) -> dict:
     from .train.batches import BatchSampler, to_model_range
     from .train.common import adam
     from .train.dcgan import build_dcgan
     from .train.steps import TwoStepGAN
 
-    cfg = _config("dcgan")
     images, source = _emoji_images(cfg.style)
     bs, betas = cfg.batch_size, (cfg.beta1, cfg.beta2)
 
@@ -279,11 +273,10 @@ def _bench_dcgan(hw: Hardware, timing: Timing, png_root: Path) -> dict:
 
 # --- CycleGAN ------------------------------------------------------------------------------------------
 
-def _bench_cyclegan(model: str, hw: Hardware, timing: Timing, png_root: Path) -> dict:
+def _bench_cyclegan(model: str, cfg, hw: Hardware, timing: Timing, png_root: Path) -> dict:
     from .train.batches import BatchSampler, to_model_range
     from .train.cycle import build_cycle_nets, make_cycle_step
 
-    cfg = _config(model)
     images_a, source = _emoji_images(cfg.source)
     images_b, _ = _emoji_images(cfg.target)
     bs, lam = cfg.batch_size, cfg.lambda_cycle
@@ -415,20 +408,20 @@ def _rates(loop, bare, seed_style, timing: Timing, batch_size: int, data: str) -
 def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", device: str = "auto",
               threads: int = 0, compile: bool = False) -> list[dict]:
     """One row per model; with `compile`, loop and bare use torch.compile'd networks (compiled in warm-up)."""
-    COMPILE["enabled"] = compile
     timing = Timing(warmup=2, repeats=1, iters=3) if quick else Timing(warmup=10, repeats=5, iters=30)
     results = []
     with tempfile.TemporaryDirectory(prefix="ganforge-bench-") as tmp:
         for model in models:
+            cfg = _config(model, compile)
             conv = model != "moons"
             hw = pick_hardware(device, precision, threads, convolutional=conv)
             moons_timing = Timing(timing.warmup * 5, timing.repeats, timing.iters * 5) if not quick else timing
             if model == "moons":
-                row = _bench_moons(hw, moons_timing)
+                row = _bench_moons(cfg, hw, moons_timing)
             elif model == "dcgan":
-                row = _bench_dcgan(hw, timing, Path(tmp))
+                row = _bench_dcgan(cfg, hw, timing, Path(tmp))
             else:
-                row = _bench_cyclegan(model, hw, timing, Path(tmp))
+                row = _bench_cyclegan(model, cfg, hw, timing, Path(tmp))
             full = FULL_RUN_ITERS[model]
             row = {"model": model, **row, "precision": hw.precision, "device": str(hw.device),
                    "torch": torch.__version__, "threads": torch.get_num_threads(), "compile": compile,

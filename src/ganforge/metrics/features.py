@@ -12,7 +12,7 @@ content, not only style. Its 128-d feature vector feeds FD and KID (`fd_style`,
 Held-out style accuracy (the 100 test emojis x 5 styles, seed 0, 16 epochs) is
 0.88: windows 0.99, twitter 0.97, google 0.92, apple 0.81, facebook 0.73; apple
 and facebook, both shaded and glossy, are what it confuses. Two-way choices are
-easier: apple vs windows 0.99, and 0.95-0.995 for every pair except apple-facebook
+easier: apple vs windows 0.99, and 0.945-0.995 for every pair except apple-facebook
 (0.86) and google-facebook (0.91); a translation's target-style rate makes the
 two-way choice (source or target style?), see `style_rate(..., versus=)`. It holds under
 Gaussian noise of 8/255 (0.87) and a half-strength blur (0.87); a 16x16 round trip
