@@ -41,12 +41,14 @@ def fake_styles(n_train: int = 48, n_test: int = 8) -> dict:
 def patch_emoji_data(monkeypatch, styles=None):
     """Make the training loops read the synthetic styles instead of the built cache."""
     styles = styles or fake_styles()
+    # Import every module that binds the loader by name *before* patching: a module first
+    # imported under the patch would bind the fake, and monkeypatch would "restore" the fake
+    # to it after the test, leaking synthetic data into every later test of the session.
+    import ganforge.train.cycle as cycle
+    import ganforge.train.dcgan as dcgan
     from ganforge.train import batches
 
     monkeypatch.setattr(batches, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
-    import ganforge.train.cycle as cycle
-    import ganforge.train.dcgan as dcgan
-
     monkeypatch.setattr(cycle, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
     monkeypatch.setattr(dcgan, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
     return styles
