@@ -59,14 +59,15 @@ def test_cyclegan_with_lambda_zero_still_reports_cycle_error(tmp_path, monkeypat
     assert read_stats(tmp_path / "c")[-1]["cycle_l1_a"] > 0
 
 
+@pytest.mark.parametrize("lambda_identity", [0.0, 0.5])
 @pytest.mark.parametrize("preset", ["toronto", "radboud"])
-def test_discriminators_judge_translations_never_reconstructions(monkeypatch, preset):
-    """Record what each D sees; it must be real or translated images, never G_ba(G_ab(a))."""
+def test_discriminators_judge_translations_never_reconstructions(monkeypatch, preset, lambda_identity):
+    """Record what each D sees; it must be real or translated images, never G_ba(G_ab(a)) nor G_ab(b)."""
     from ganforge import config as config_mod
     from ganforge.hardware import pick_hardware
     from ganforge.train.cycle import build_cycle_nets, make_cycle_step
 
-    cfg = config_mod.resolve("cyclegan", preset, conv_dim=8, precision="fp32")
+    cfg = config_mod.resolve("cyclegan", preset, conv_dim=8, precision="fp32", lambda_identity=lambda_identity)
     hw = pick_hardware("cpu", "fp32")
     torch.manual_seed(0)
     nets = build_cycle_nets(cfg, hw)
@@ -98,6 +99,44 @@ def test_discriminators_judge_translations_never_reconstructions(monkeypatch, pr
     assert any(any(torch.equal(x, t) for t in translations_ba) for x in seen["d_a"])
     assert not any(torch.equal(x, c) for x in seen["d_a"] for c in cycled_aba)
     assert not any(torch.equal(x, c) for x in seen["d_b"] for c in cycled_bab)
+    # The identity loss shows each generator real images of its own output style; only then.
+    kept_a, kept_b = produced("g_ba", real_a), produced("g_ab", real_b)
+    assert (len(kept_a) > 0, len(kept_b) > 0) == (lambda_identity > 0,) * 2
+    assert not any(torch.equal(x, k) for x in seen["d_a"] for k in kept_a)
+    assert not any(torch.equal(x, k) for x in seen["d_b"] for k in kept_b)
+
+
+@pytest.mark.parametrize("preset", ["toronto", "radboud"])
+def test_identity_loss_is_logged_only_when_on(tmp_path, monkeypatch, preset):
+    patch_emoji_data(monkeypatch)
+    api.train_cyclegan(preset=preset, out=tmp_path / "on", lambda_identity=0.5, **TINY)
+    api.train_cyclegan(preset=preset, out=tmp_path / "off", **TINY)
+    on, off = read_stats(tmp_path / "on")[-1], read_stats(tmp_path / "off")[-1]
+    assert on["identity_loss_a"] > 0 and on["identity_loss_b"] > 0
+    assert "identity_loss_a" not in off
+    assert json.loads((tmp_path / "on" / "config.json").read_text())["lambda_identity"] == 0.5
+
+
+def test_identity_loss_pulls_a_generator_towards_leaving_its_own_style_alone():
+    """Training on the identity term alone must shrink |G_ab(b) - b|; its weight is a fraction of lambda_cycle."""
+    from ganforge import config as config_mod
+    from ganforge.train.cycle import GeneratorLosses
+    from ganforge.models.cycle import CycleGenerator
+
+    cfg = config_mod.resolve("cyclegan", "toronto", lambda_identity=0.5)
+    terms = GeneratorLosses(cfg)
+    assert terms.lambda_identity == pytest.approx(0.5 * 0.015)
+    torch.manual_seed(0)
+    g_ab = CycleGenerator("toronto", 8)
+    # Smooth images, as emojis are (a tiny generator cannot copy per-pixel noise).
+    real_b = torch.nn.functional.interpolate(torch.rand(8, 3, 4, 4) * 2 - 1, size=32, mode="bilinear")
+    opt = torch.optim.Adam(g_ab.parameters(), 1e-2)
+    first = terms.identity(g_ab, real_b).item()
+    for _ in range(30):
+        opt.zero_grad()
+        terms.identity(g_ab, real_b).backward()
+        opt.step()
+    assert terms.identity(g_ab, real_b).item() < 0.5 * first
 
 
 @pytest.mark.parametrize("kind", ["dcgan", "cyclegan"])
@@ -151,6 +190,8 @@ def test_cli_rejects_negative_lambda_and_same_styles(capsys):
     assert "--source and --target must differ" in capsys.readouterr().err
     assert main(["train", "dcgan", "--style", "nope"]) != 0
     assert "--style must be one of" in capsys.readouterr().err
+    assert main(["train", "cyclegan", "--lambda-cycle", "0", "--lambda-identity", "0.5"]) != 0
+    assert "--lambda-identity 0.5 is a fraction of --lambda-cycle, which is 0" in capsys.readouterr().err
 
 
 def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch):

@@ -95,6 +95,10 @@ class CycleGANConfig(EmojiConfig):
     discriminator: str = opt("dcgan", "discriminator architecture: dcgan (toronto) or radboud",
                              choices=["dcgan", "radboud"])
     lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
+    lambda_identity: float = opt(0.0, "weight of the identity loss |G_ab(b) - b| + |G_ba(a) - a| as a fraction of "
+                                 "lambda_cycle (the CycleGAN paper's convention, 0.5 there; not in either seed): "
+                                 "a generator given an image already in its output style should leave it alone, "
+                                 "which keeps colours from being swapped; 0 turns it off", min=0.0)
     cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
     cycle_reduction: str = opt("mean", "how the cycle distance is reduced: mean over every value (radboud), or "
                                "image-sum: summed over each image, averaged over the batch (toronto; its "
@@ -183,6 +187,9 @@ def _check_relations(cfg) -> None:
     """Constraints between fields that a per-field range cannot say."""
     if isinstance(cfg, CycleGANConfig) and cfg.source == cfg.target and not cfg.data_dir:
         raise GanforgeError(f"--source and --target must differ; both are {cfg.source!r}")
+    if isinstance(cfg, CycleGANConfig) and cfg.lambda_identity > 0 and cfg.lambda_cycle == 0:
+        raise GanforgeError(f"--lambda-identity {cfg.lambda_identity:g} is a fraction of --lambda-cycle, which is 0: "
+                            "the identity loss would be silently off; give a --lambda-cycle > 0 or drop it")
 
 
 def to_dict(kind: str, preset: str | None, cfg) -> dict:

@@ -3,6 +3,8 @@
 Domain A is the source style (the Toronto seed's X), B the target (Y).
 `fake_ab` = G_ab(real_a) is a translation; `cycle_aba` = G_ba(fake_ab) a reconstruction.
 Discriminators only ever judge real and translated images, never reconstructions.
+With `lambda_identity` > 0 each generator is also shown real images of its own output
+style and asked to return them unchanged (the CycleGAN paper's identity loss).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from .loop import run_iterations
 
 STAT_NAMES = ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
               "d_acc_real_a", "d_acc_real_b", "d_acc_fake_a", "d_acc_fake_b", "cycle_l1_a", "cycle_l1_b")
+IDENTITY_STAT_NAMES = ("identity_loss_a", "identity_loss_b")  # logged only when the identity loss is on
 
 
 @dataclass
@@ -62,15 +65,31 @@ def _acc(d_out: torch.Tensor, real: bool, threshold: float) -> torch.Tensor:
     return ((d_out > threshold) if real else (d_out < threshold)).float().mean()
 
 
+class GeneratorLosses:
+    """The non-adversarial generator terms: cycle consistency and, when on, identity."""
+
+    def __init__(self, cfg: CycleGANConfig):
+        self.lambda_cycle = cfg.lambda_cycle
+        self.lambda_identity = cfg.lambda_cycle * cfg.lambda_identity  # a fraction of lambda_cycle
+        self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
+
+    @property
+    def identity_on(self) -> bool:
+        return self.lambda_identity > 0
+
+    def identity(self, generator, real_own_style: torch.Tensor) -> torch.Tensor:
+        """Distance between a real image of the generator's output style and what the generator makes of it."""
+        return self.distance(generator(real_own_style).float(), real_own_style)
+
+
 class TwoOptimizerCycleStep:
     """The Toronto iteration: D on real, D on translated (generators fixed), then G steps B->A->B and A->B->A."""
 
-    stat_names = STAT_NAMES
-
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
-        self.lambda_cycle = cfg.lambda_cycle
-        self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
+        self.terms = GeneratorLosses(cfg)
+        self.lambda_cycle, self.distance = self.terms.lambda_cycle, self.terms.distance
+        self.stat_names = STAT_NAMES + (IDENTITY_STAT_NAMES if self.terms.identity_on else ())
         betas = (cfg.beta1, cfg.beta2)
         self.opt_gen = adam(nets.generators(), cfg.lr, betas)
         self.opt_disc = adam(nets.discriminators(), cfg.lr, betas)
@@ -79,8 +98,11 @@ class TwoOptimizerCycleStep:
     def optimizers(self) -> dict:
         return {"gen": self.opt_gen, "disc": self.opt_disc}
 
-    def _generator_step(self, real_src, g_there, g_back, d_there):
-        """One G update along src -> there -> back; returns (adversarial loss, cycle loss, cycle L1)."""
+    def _generator_step(self, real_src, real_dst, g_there, g_back, d_there):
+        """One G update along src -> there -> back.
+
+        Returns (adversarial loss, cycle loss, cycle L1, identity loss or None).
+        """
         with self.hw.autocast():
             fake = g_there(real_src)
             adv = self.loss(d_there(fake), True)
@@ -89,10 +111,14 @@ class TwoOptimizerCycleStep:
                 cycled = g_back(fake)
                 cyc = self.distance(cycled.float(), real_src)
             total = adv + self.lambda_cycle * cyc if self.lambda_cycle > 0 else adv
+            idt = self.terms.identity(g_there, real_dst) if self.terms.identity_on else None
+            if idt is not None:
+                total = total + self.terms.lambda_identity * idt
         self.opt_gen.zero_grad(set_to_none=True)
         total.backward()
         self.opt_gen.step()
-        return adv.detach(), cyc.detach(), F.l1_loss(cycled.detach().float(), real_src)
+        return (adv.detach(), cyc.detach(), F.l1_loss(cycled.detach().float(), real_src),
+                None if idt is None else idt.detach())
 
     def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
         n, loss, thr = self.nets, self.loss, self.loss.threshold
@@ -119,27 +145,27 @@ class TwoOptimizerCycleStep:
         for d in (n.d_a, n.d_b):
             d.requires_grad_(False)
         try:
-            adv_ba, cyc_b, l1_b = self._generator_step(real_b, n.g_ba, n.g_ab, n.d_a)
-            adv_ab, cyc_a, l1_a = self._generator_step(real_a, n.g_ab, n.g_ba, n.d_b)
+            adv_ba, cyc_b, l1_b, idt_a = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, n.d_a)
+            adv_ab, cyc_a, l1_a, idt_b = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, n.d_b)
         finally:
             for d in (n.d_a, n.d_b):
                 d.requires_grad_(True)
-        return torch.stack([
+        stats = [
             d_loss_real.detach(), d_loss_fake.detach(), adv_ba + adv_ab, cyc_a, cyc_b,
             _acc(d_real_a, True, thr), _acc(d_real_b, True, thr),
             _acc(d_fake_a, False, thr), _acc(d_fake_b, False, thr), l1_a, l1_b,
-        ])
+        ]
+        return torch.stack(stats + ([idt_a, idt_b] if self.terms.identity_on else []))
 
 
 class RevGradCycleStep:
     """The Radboud iteration: one optimizer over all four networks, translations reach D through revgrad."""
 
-    stat_names = STAT_NAMES + ("loss",)
-
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
-        self.lambda_cycle = cfg.lambda_cycle
-        self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
+        self.terms = GeneratorLosses(cfg)
+        self.lambda_cycle, self.distance = self.terms.lambda_cycle, self.terms.distance
+        self.stat_names = STAT_NAMES + ("loss",) + (IDENTITY_STAT_NAMES if self.terms.identity_on else ())
         self.optimizer = adam(nets.generators() + nets.discriminators(), cfg.lr, (cfg.beta1, cfg.beta2))
 
     @property
@@ -163,6 +189,11 @@ class RevGradCycleStep:
             cyc_a = self.distance(cycle_aba.float(), real_a)
             cyc_b = self.distance(cycle_bab.float(), real_b)
             total = loss_real + loss_fake + self.lambda_cycle * (cyc_a + cyc_b)
+            identity = []
+            if self.terms.identity_on:
+                # G_ba should leave a real A image alone, G_ab a real B image.
+                identity = [self.terms.identity(n.g_ba, real_a), self.terms.identity(n.g_ab, real_b)]
+                total = total + self.terms.lambda_identity * (identity[0] + identity[1])
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer.step()
@@ -174,6 +205,7 @@ class RevGradCycleStep:
             cyc_a.detach(), cyc_b.detach(),
             _acc(d_real_a, True, thr), _acc(d_real_b, True, thr),
             _acc(d_fake_a, False, thr), _acc(d_fake_b, False, thr), l1_a, l1_b, total.detach(),
+            *(term.detach() for term in identity),
         ])
 
 
