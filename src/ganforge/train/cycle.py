@@ -77,6 +77,11 @@ class GeneratorLosses:
     def identity_on(self) -> bool:
         return self.lambda_identity > 0
 
+    @property
+    def stat_names(self) -> tuple:
+        """The statistics these terms add to a step's record."""
+        return IDENTITY_STAT_NAMES if self.identity_on else ()
+
     def identity(self, generator, real_own_style: torch.Tensor) -> torch.Tensor:
         """Distance between a real image of the generator's output style and what the generator makes of it."""
         return self.distance(generator(real_own_style).float(), real_own_style)
@@ -88,8 +93,7 @@ class TwoOptimizerCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.terms = GeneratorLosses(cfg)
-        self.lambda_cycle, self.distance = self.terms.lambda_cycle, self.terms.distance
-        self.stat_names = STAT_NAMES + (IDENTITY_STAT_NAMES if self.terms.identity_on else ())
+        self.stat_names = STAT_NAMES + self.terms.stat_names
         betas = (cfg.beta1, cfg.beta2)
         self.opt_gen = adam(nets.generators(), cfg.lr, betas)
         self.opt_disc = adam(nets.discriminators(), cfg.lr, betas)
@@ -103,17 +107,18 @@ class TwoOptimizerCycleStep:
 
         Returns (adversarial loss, cycle loss, cycle L1, identity loss or None).
         """
+        terms, idt = self.terms, None
         with self.hw.autocast():
             fake = g_there(real_src)
             adv = self.loss(d_there(fake), True)
             # With lambda_cycle = 0 the reconstruction is only measured, not trained through.
-            with torch.set_grad_enabled(self.lambda_cycle > 0):
+            with torch.set_grad_enabled(terms.lambda_cycle > 0):
                 cycled = g_back(fake)
-                cyc = self.distance(cycled.float(), real_src)
-            total = adv + self.lambda_cycle * cyc if self.lambda_cycle > 0 else adv
-            idt = self.terms.identity(g_there, real_dst) if self.terms.identity_on else None
-            if idt is not None:
-                total = total + self.terms.lambda_identity * idt
+                cyc = terms.distance(cycled.float(), real_src)
+            total = adv + terms.lambda_cycle * cyc if terms.lambda_cycle > 0 else adv
+            if terms.identity_on:
+                idt = terms.identity(g_there, real_dst)
+                total = total + terms.lambda_identity * idt
         self.opt_gen.zero_grad(set_to_none=True)
         total.backward()
         self.opt_gen.step()
@@ -164,8 +169,7 @@ class RevGradCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.terms = GeneratorLosses(cfg)
-        self.lambda_cycle, self.distance = self.terms.lambda_cycle, self.terms.distance
-        self.stat_names = STAT_NAMES + ("loss",) + (IDENTITY_STAT_NAMES if self.terms.identity_on else ())
+        self.stat_names = STAT_NAMES + ("loss",) + self.terms.stat_names
         self.optimizer = adam(nets.generators() + nets.discriminators(), cfg.lr, (cfg.beta1, cfg.beta2))
 
     @property
@@ -186,9 +190,9 @@ class RevGradCycleStep:
             d_fake_a, d_fake_b = n.d_a(revgrad(fake_ba)), n.d_b(revgrad(fake_ab))
             loss_real = loss(d_real_a, True) + loss(d_real_b, True)
             loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
-            cyc_a = self.distance(cycle_aba.float(), real_a)
-            cyc_b = self.distance(cycle_bab.float(), real_b)
-            total = loss_real + loss_fake + self.lambda_cycle * (cyc_a + cyc_b)
+            cyc_a = self.terms.distance(cycle_aba.float(), real_a)
+            cyc_b = self.terms.distance(cycle_bab.float(), real_b)
+            total = loss_real + loss_fake + self.terms.lambda_cycle * (cyc_a + cyc_b)
             identity = []
             if self.terms.identity_on:
                 # G_ba should leave a real A image alone, G_ab a real B image.
