@@ -8,10 +8,10 @@ import torch.nn.functional as F
 
 from ganforge.data.moons import make_moons
 from ganforge.errors import GanforgeError
-from ganforge.metrics import (METRICS, coverage, density, energy_distance, frechet_distance,
+from ganforge.metrics import (METRICS, colour_histograms, coverage, density, energy_distance, frechet_distance,
                               frechet_distance_from_stats, get_metric, grid_js, grid_kl, histogram_match, kid,
                               laplacian_pyramid, list_metrics, mmd2, moons_metrics, precision, psnr, recall,
-                              register, ssim, swd, translation_metrics)
+                              fit_palette_probe, register, ssim, swd, translation_metrics)
 from ganforge.metrics.ssim import K1, MAX_PSNR
 
 MOONS = ["mmd2", "energy", "grid_kl", "grid_js", "precision", "recall", "density", "coverage"]
@@ -39,8 +39,9 @@ def test_registry_lists_every_metric_with_a_one_line_description_and_direction()
         better = "higher is better" if METRICS[name].higher_is_better else "lower is better"
         assert better in description, name
     assert {name for name, _, _ in list_metrics("moons")} >= set(MOONS)
-    # The paired translation metrics, plus the style rate that reads the style classifier.
-    assert {name for name, _, _ in list_metrics("translation")} == set(TRANSLATION) | {"target_style_rate"}
+    # The paired translation metrics, the style rate that reads the style classifier, the palette probe's rate.
+    assert {name for name, _, _ in list_metrics("translation")} == (set(TRANSLATION)
+                                                                    | {"target_style_rate", "target_palette_rate"})
 
 
 def test_registry_refuses_duplicates_and_unknown_names():
@@ -392,3 +393,54 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
     assert scores["windows2apple_target_style_rate"] == 1.0
     assert scores["apple2windows_style_classifier_pair_accuracy"] == 0.97
     assert scores["apple2windows_cycle_psnr"] > 40                   # swapping twice gives the source back
+    # The colour-only probe sees the same thing, with its own held-out accuracy.
+    assert scores["apple2windows_target_palette_rate"] == 1.0
+    assert scores["apple2windows_target_palette_rate_identity"] == 0.0
+    assert scores["apple2windows_target_palette_rate_floor"] == 1.0
+    # (Swapped back, the blue circles turn orange (230, 120, 40), a colour neither set uses: no claim.)
+    assert scores["windows2apple_target_palette_rate_identity"] == 0.0
+    assert scores["apple2windows_palette_probe_accuracy"] == 1.0
+
+
+# The palette probe: colours only.
+
+def test_colour_histograms_count_bins_and_read_both_image_conventions():
+    solid = torch.zeros(2, 3, 4, 4, dtype=torch.uint8)
+    solid[1, 0] = 255                                    # image 1: pure red
+    solid[1, :, 0, 0] = 255                              # ... with one white pixel
+    h = colour_histograms(solid)
+    assert h.shape == (2, 512) and h.dtype == torch.float64
+    assert h[0, 0] == 1.0                                # all black: one bin, share 1, sqrt 1
+    red, white = 7 * 64, 511
+    assert h[1, red] == pytest.approx(math.sqrt(15 / 16)) and h[1, white] == pytest.approx(math.sqrt(1 / 16))
+    assert torch.equal(colour_histograms(solid.float() / 127.5 - 1), h)
+    with pytest.raises(GanforgeError, match="palette.*RGB"):
+        colour_histograms(torch.zeros(2, 1, 4, 4), "the palette images")
+
+
+def _two_palettes(n, seed):
+    """Two styles with the same shapes and different colours: warm and cool versions of one set."""
+    shapes = smooth_images(n, seed)
+    warm = (shapes * 0.5 + torch.tensor([0.4, 0.1, -0.4]).view(1, 3, 1, 1)).clamp(-1, 1)
+    cool = (shapes * 0.5 + torch.tensor([-0.4, 0.0, 0.4]).view(1, 3, 1, 1)).clamp(-1, 1)
+    return warm, cool
+
+
+def test_palette_probe_tells_two_palettes_apart_and_ignores_shapes():
+    warm, cool = _two_palettes(60, 0)
+    probe = fit_palette_probe(cool, warm, "cool", "warm")
+    assert probe.heldout_accuracy == 1.0
+    new_warm, new_cool = _two_palettes(20, 1)
+    assert probe.rate(new_cool) == 1.0 and probe.rate(new_warm) == 0.0
+    # A translator that recolours warm into cool wins; one that only moves pixels around does not.
+    assert probe.rate(new_warm[:, [2, 1, 0]]) == 1.0
+    assert torch.equal(probe.scores(new_warm.flip(3).roll(5, 2)), probe.scores(new_warm))
+    again = fit_palette_probe(cool, warm, "cool", "warm")
+    assert torch.equal(again.weight, probe.weight) and again.bias == probe.bias
+    assert get_metric("target_palette_rate").fn(new_cool, cool, warm) == 1.0
+
+
+def test_palette_probe_needs_images_to_hold_out():
+    warm, cool = _two_palettes(10, 0)
+    with pytest.raises(GanforgeError, match="the windows palette images: need at least 5 images"):
+        fit_palette_probe(cool[:3], warm, "windows", "apple")

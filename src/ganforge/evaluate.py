@@ -12,7 +12,7 @@ import torch
 
 from .data.moons import make_moons
 from .errors import GanforgeError
-from .metrics import frechet_distance, kid, moons_metrics, swd, translation_metrics
+from .metrics import fit_palette_probe, frechet_distance, kid, moons_metrics, swd, translation_metrics
 from .train.batches import to_model_range, to_uint8
 
 EVAL_SEED = 2516       # noise and subsets of every evaluation (independent of the training seed)
@@ -141,6 +141,16 @@ def dcgan_scores(generator, style: str, train_u8: torch.Tensor, test_u8: torch.T
 
 
 @torch.no_grad()
+def _palette_scores(probe, style: str, source, translated, target) -> dict:
+    """Share judged to have `style`'s colours: translations, sources (doing nothing), real targets."""
+    def rate(images):
+        share = probe.rate(images)
+        return share if style == probe.style else 1 - share
+
+    return {"target_palette_rate": rate(translated), "target_palette_rate_identity": rate(source),
+            "target_palette_rate_floor": rate(target), "palette_probe_accuracy": probe.heldout_accuracy}
+
+
 def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace | None) -> dict:
     """Paired translation metrics in both directions, with do-nothing and histogram baselines."""
     from .data.emojis import paired_indices
@@ -151,6 +161,8 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
     if len(idx_a) == 0:
         raise GanforgeError(f"the {a} and {b} test sets share no emoji; paired metrics need pairs")
     out = {}
+    # One colour-only probe per pair of styles; it judges both directions (b is its positive side).
+    palette_probe = fit_palette_probe(splits[b]["train"].images, splits[a]["train"].images, b, a)
     for src, dst, g_there, g_back, sel_src, sel_dst in ((a, b, nets.g_ab, nets.g_ba, idx_a, idx_b),
                                                          (b, a, nets.g_ba, nets.g_ab, idx_b, idx_a)):
         source = splits[src]["test"].images[sel_src]
@@ -169,6 +181,7 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
             accuracy = space.pair_accuracy(src, dst)
             if accuracy is not None:
                 scores["style_classifier_pair_accuracy"] = accuracy
+        scores.update(_palette_scores(palette_probe, dst, source, translated, target))
         scores.update(distribution_scores(splits[dst]["train"].images, translated, target, space))
         out.update(_flatten(f"{src}2{dst}_", scores))
     return out

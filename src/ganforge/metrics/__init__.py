@@ -13,10 +13,12 @@ from .ssim import psnr, ssim
 from .fd import frechet_distance, frechet_distance_from_stats, kid
 from .translation import histogram_match, translation_metrics
 from .features import fd_style, kid_style
+from .palette import PaletteProbe, colour_histograms, fit_palette_probe
 
 __all__ = [
     "KINDS", "METRICS", "Metric", "get_metric", "list_metrics", "register",
     "moons_metrics", "mmd2", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
     "swd", "laplacian_pyramid", "ssim", "psnr", "frechet_distance", "frechet_distance_from_stats", "kid",
     "histogram_match", "translation_metrics", "fd_style", "kid_style",
+    "PaletteProbe", "colour_histograms", "fit_palette_probe",
 ]

@@ -11,6 +11,9 @@ Each metric family lives in its own module and registers its functions here with
     translation  translation    fn(source, translated, target, reconstructed, reference) -> float
     images or    styles         fn(images, style, versus=None, cache=None) -> float; the share of
     translation                 images the style classifier assigns to `style` (against `versus` only)
+    translation  palettes       fn(translated, target_style_images, source_style_images) -> float;
+                                the share of translations a colour-histogram probe fitted on the
+                                two styles' training images assigns to the target style
 
 Images are uint8 in [0, 255] or float in [-1, 1], the project's two conventions.
 A function that returns a dict holds its headline value under the metric's own
@@ -34,7 +37,7 @@ class Metric:
     description: str        # one line: what it measures and which direction is better
     higher_is_better: bool  # False for distances and divergences
     fn: Callable            # see the module docstring for the call convention per kind
-    inputs: str             # points | images | features | pairs | translation | styles
+    inputs: str             # points | images | features | pairs | translation | styles | palettes
 
 
 METRICS: dict[str, Metric] = {}

@@ -234,7 +234,8 @@ def _eval_trend(run, key: str, step: int, label: str | None = None) -> str | Non
     return f"{key_label} {verb} from {_num(early[key])} at iteration {s0} to {_num(final)} at iteration {s1}"
 
 
-def _cycle_text(run, key_names=("l1_translation", "cycle_psnr", "target_style_rate", "swd")) -> list[str]:
+def _cycle_text(run, key_names=("l1_translation", "cycle_psnr", "target_style_rate", "target_palette_rate",
+                                 "swd")) -> list[str]:
     parts = []
     for src, dst in _directions(run):
         m = _direction_metrics(run, src, dst)
@@ -245,6 +246,10 @@ def _cycle_text(run, key_names=("l1_translation", "cycle_psnr", "target_style_ra
             bits.append(f"cycle PSNR {_num(m['cycle_psnr'])} dB")
         if "target_style_rate" in key_names and m.get("target_style_rate") is not None:
             bits.append(f"target-style rate {_num(m['target_style_rate'])}")
+        if "target_palette_rate" in key_names and m.get("target_palette_rate") is not None:
+            bits.append(f"target-palette rate {_num(m['target_palette_rate'])} "
+                        f"(do-nothing {_num(m.get('target_palette_rate_identity'))}, "
+                        f"real targets {_num(m.get('target_palette_rate_floor'))})")
         if "swd" in key_names and m.get("swd") is not None:
             bits.append(f"SWD {_num(m['swd'])} (floor {_num(m.get('swd_floor'))})")
         if bits:
@@ -515,7 +520,7 @@ def toronto_sections(folder: Folder) -> list[tuple[str, str, str]]:
         rows, parts = [], []
         for src, dst in _directions(main):
             m4, m2 = _direction_metrics(main, src, dst), _direction_metrics(second, src, dst)
-            for key in ("l1_translation", "cycle_psnr", "swd", "fd", "target_style_rate"):
+            for key in ("l1_translation", "cycle_psnr", "swd", "fd", "target_style_rate", "target_palette_rate"):
                 if m4.get(key) is not None or m2.get(key) is not None:
                     rows.append([f"{src}→{dst}", key, fmt(m4.get(key)), fmt(m2.get(key))])
             if m4.get("l1_translation") is not None and m2.get("l1_translation") is not None:
@@ -526,7 +531,7 @@ def toronto_sections(folder: Folder) -> list[tuple[str, str, str]]:
                        + table(["direction", "metric", "seed 4", "seed 2"], rows) + summary(parts))
     out.append(("q2-3-2", "2.3.2 A second random seed", second_body))
     out.append(("q2-3-3", "2.3.3 The effect of lambda_cycle", _lambda_body(
-        folder, ["l1_translation", "target_style_rate", "cycle_psnr", "swd"],
+        folder, ["l1_translation", "target_style_rate", "target_palette_rate", "cycle_psnr", "swd"],
         [("l1_translation", "paired L1"), ("target_style_rate", "the target-style rate")],
         "CycleGAN (toronto preset, seed 4) trained with each lambda_cycle, 0 included.")))
     out.append(("stego", "Steganography probe of the seed-4 CycleGAN", _stego_body(folder)))

@@ -185,7 +185,7 @@ def read_sweep(path) -> dict:
 # Metric names: a score and the baselines it is read against.
 BASELINE_SUFFIXES = {"floor": "real-data floor", "identity": "do-nothing", "histmatch": "recolour only"}
 # Lower-is-better unless the name ends with one of these.
-HIGHER_IS_BETTER = ("ssim", "psnr", "style_rate", "precision", "recall", "density", "coverage", "accuracy")
+HIGHER_IS_BETTER = ("ssim", "psnr", "style_rate", "palette_rate", "precision", "recall", "density", "coverage", "accuracy")
 
 
 def split_metric(name: str) -> tuple[str, str | None]:
@@ -203,7 +203,7 @@ def metric_stem(name: str) -> str:
 
 
 def higher_is_better(name: str) -> bool:
-    """ssim, psnr, style rates, precision/recall/density/coverage; every other score is a distance."""
+    """ssim, psnr, style and palette rates, precision/recall/density/coverage; every other score is a distance."""
     return metric_stem(name).endswith(HIGHER_IS_BETTER)
 
 

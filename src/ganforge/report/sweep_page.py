@@ -14,7 +14,7 @@ EARLY_STEP = 200   # the gallery's "early" picture: iteration 200 (else the firs
 
 # Scores drawn against the swept options, by how their names end (in this order).
 KEY_METRICS = {
-    "cyclegan": ("l1_translation", "target_style_rate", "ssim_translation", "cycle_psnr"),
+    "cyclegan": ("l1_translation", "target_style_rate", "target_palette_rate", "ssim_translation", "cycle_psnr"),
     "dcgan": ("swd", "fd", "kid", "style_rate"),
     "moons": ("mmd2", "w1", "precision", "recall"),
 }
