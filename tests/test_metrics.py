@@ -381,8 +381,10 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
         def forward(self, x):
             return x[:, [2, 1, 0]]
 
-    codes = [f"c{i}" for i in range(8)]
-    split = lambda colour, seed: FakeSplit(circles(8, colour, seed), codes, codes, ["Objects"] * 8)
+    def split(colour, seed, n=8):
+        codes = [f"c{i}" for i in range(n)]
+        return FakeSplit(circles(n, colour, seed), codes, codes, ["Objects"] * n)
+
     splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1)},
               "windows": {"train": split((40, 120, 230), 2), "test": split((40, 120, 230), 3)}}
     nets = SimpleNamespace(g_ab=Recolour(), g_ba=Recolour())
@@ -400,6 +402,11 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
     # (Swapped back, the blue circles turn orange (230, 120, 40), a colour neither set uses: no claim.)
     assert scores["windows2apple_target_palette_rate_identity"] == 0.0
     assert scores["apple2windows_palette_probe_accuracy"] == 1.0
+    # Too few training images to hold any out: no palette scores, everything else still scored.
+    splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1, n=4)},
+              "windows": {"train": split((40, 120, 230), 2, n=4), "test": split((40, 120, 230), 3, n=4)}}
+    scores = cycle_scores(nets, ("apple", "windows"), splits, _StyleStub())
+    assert not [key for key in scores if "palette" in key] and scores["apple2windows_target_style_rate"] == 1.0
 
 
 # The palette probe: colours only.

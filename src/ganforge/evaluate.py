@@ -13,6 +13,7 @@ import torch
 from .data.moons import make_moons
 from .errors import GanforgeError
 from .metrics import fit_palette_probe, frechet_distance, kid, moons_metrics, swd, translation_metrics
+from .metrics.palette import HOLDOUT_EVERY
 from .train.batches import to_model_range, to_uint8
 
 EVAL_SEED = 2516       # noise and subsets of every evaluation (independent of the training seed)
@@ -141,8 +142,19 @@ def dcgan_scores(generator, style: str, train_u8: torch.Tensor, test_u8: torch.T
 
 
 @torch.no_grad()
+def _palette_probe(b_images, a_images, b: str, a: str):
+    """One colour-only probe per pair of styles, judging both directions (b is its positive side);
+    None when a training set is too small to hold any images out."""
+    if min(b_images.shape[0], a_images.shape[0]) < HOLDOUT_EVERY:
+        return None
+    return fit_palette_probe(b_images, a_images, b, a)
+
+
 def _palette_scores(probe, style: str, source, translated, target) -> dict:
     """Share judged to have `style`'s colours: translations, sources (doing nothing), real targets."""
+    if probe is None:
+        return {}
+
     def rate(images):
         share = probe.rate(images)
         return share if style == probe.style else 1 - share
@@ -161,8 +173,7 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
     if len(idx_a) == 0:
         raise GanforgeError(f"the {a} and {b} test sets share no emoji; paired metrics need pairs")
     out = {}
-    # One colour-only probe per pair of styles; it judges both directions (b is its positive side).
-    palette_probe = fit_palette_probe(splits[b]["train"].images, splits[a]["train"].images, b, a)
+    palette_probe = _palette_probe(splits[b]["train"].images, splits[a]["train"].images, b, a)
     for src, dst, g_there, g_back, sel_src, sel_dst in ((a, b, nets.g_ab, nets.g_ba, idx_a, idx_b),
                                                          (b, a, nets.g_ba, nets.g_ab, idx_b, idx_a)):
         source = splits[src]["test"].images[sel_src]
