@@ -87,11 +87,10 @@ def fit_palette_probe(style_images: torch.Tensor, versus_images: torch.Tensor,
         return loss
 
     optimizer.step(closure)
-    probe = PaletteProbe(style, versus, weight.detach(), float(bias.detach()), float("nan"))
-    right_pos = (probe.scores(style_images)[held_pos] > 0).double().mean()
-    right_neg = (probe.scores(versus_images)[held_neg] <= 0).double().mean()
-    probe.heldout_accuracy = float((right_pos + right_neg) / 2)
-    return probe
+    weight, bias = weight.detach(), float(bias.detach())
+    right_pos = (pos[held_pos] @ weight + bias > 0).double().mean()
+    right_neg = (neg[held_neg] @ weight + bias <= 0).double().mean()
+    return PaletteProbe(style, versus, weight, bias, heldout_accuracy=float((right_pos + right_neg) / 2))
 
 
 @register("target_palette_rate", "translation", "share of translations whose colour histogram a linear probe, "
