@@ -13,7 +13,7 @@ import torch
 from .data.moons import make_moons
 from .errors import GanforgeError
 from .metrics import fit_palette_probe, frechet_distance, kid, moons_metrics, swd, translation_metrics
-from .metrics.palette import HOLDOUT_EVERY
+from .metrics.palette import enough_to_hold_out
 from .train.batches import to_model_range, to_uint8
 
 EVAL_SEED = 2516       # noise and subsets of every evaluation (independent of the training seed)
@@ -142,10 +142,11 @@ def dcgan_scores(generator, style: str, train_u8: torch.Tensor, test_u8: torch.T
 
 
 @torch.no_grad()
-def _palette_probe(b_images, a_images, b: str, a: str):
-    """One colour-only probe per pair of styles, judging both directions (b is its positive side);
-    None when a training set is too small to hold any images out."""
-    if min(b_images.shape[0], a_images.shape[0]) < HOLDOUT_EVERY:
+def palette_probe_for(splits: dict, a: str, b: str):
+    """The colour-only probe for a pair of styles, fitted on their training images; it judges both
+    directions (b is its positive side). None when a training set is too small to hold images out."""
+    a_images, b_images = splits[a]["train"].images, splits[b]["train"].images
+    if not (enough_to_hold_out(a_images.shape[0]) and enough_to_hold_out(b_images.shape[0])):
         return None
     return fit_palette_probe(b_images, a_images, b, a)
 
@@ -163,8 +164,12 @@ def _palette_scores(probe, style: str, source, translated, target) -> dict:
             "target_palette_rate_floor": rate(target), "palette_probe_accuracy": probe.heldout_accuracy}
 
 
-def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace | None) -> dict:
-    """Paired translation metrics in both directions, with do-nothing and histogram baselines."""
+def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace | None,
+                 palette_probe=None) -> dict:
+    """Paired translation metrics in both directions, with do-nothing and histogram baselines.
+
+    palette_probe: from `palette_probe_for`, so a run scored many times fits it once; fitted here if None.
+    """
     from .data.emojis import paired_indices
 
     a, b = names
@@ -173,7 +178,7 @@ def cycle_scores(nets, names: tuple[str, str], splits: dict, space: FeatureSpace
     if len(idx_a) == 0:
         raise GanforgeError(f"the {a} and {b} test sets share no emoji; paired metrics need pairs")
     out = {}
-    palette_probe = _palette_probe(splits[b]["train"].images, splits[a]["train"].images, b, a)
+    palette_probe = palette_probe or palette_probe_for(splits, a, b)
     for src, dst, g_there, g_back, sel_src, sel_dst in ((a, b, nets.g_ab, nets.g_ba, idx_a, idx_b),
                                                          (b, a, nets.g_ba, nets.g_ab, idx_b, idx_a)):
         source = splits[src]["test"].images[sel_src]

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from ..config import CycleGANConfig
-from ..evaluate import FeatureSpace, cycle_scores
+from ..evaluate import FeatureSpace, cycle_scores, palette_probe_for
 from ..grids import interleave, save_grid
 from ..hardware import Hardware, pick_hardware
 from ..losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
@@ -267,9 +267,10 @@ def train_cyclegan(cfg: CycleGANConfig, run: Run, resume: bool = False) -> Cycle
             module.train()
 
     space = FeatureSpace(cfg.cache or None)
+    palette_probe = palette_probe_for(splits, cfg.source, cfg.target)  # the training sets never change: fit once
 
     def evaluate(it: int) -> dict:
-        return cycle_scores(nets, (cfg.source, cfg.target), splits, space)
+        return cycle_scores(nets, (cfg.source, cfg.target), splits, space, palette_probe)
 
     run_iterations(run, cfg, lambda it: cycle_step(sampler_a.batch(it), sampler_b.batch(it)),
                    cycle_step.stat_names, nets.as_dict(), cycle_step.optimizers, sample, hw.device, resume,
