@@ -41,16 +41,10 @@ def fake_styles(n_train: int = 48, n_test: int = 8) -> dict:
 def patch_emoji_data(monkeypatch, styles=None):
     """Make the training loops read the synthetic styles instead of the built cache."""
     styles = styles or fake_styles()
-    # Import every module that binds the loader by name *before* patching: a module first
-    # imported under the patch would bind the fake, and monkeypatch would "restore" the fake
-    # to it after the test, leaking synthetic data into every later test of the session.
-    import ganforge.train.cycle as cycle
-    import ganforge.train.dcgan as dcgan
-    from ganforge.train import batches
+    # Every reader calls the loader as an attribute of this one module, so one patch covers them all.
+    from ganforge.data.emoji import datasets
 
-    monkeypatch.setattr(batches, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
-    monkeypatch.setattr(cycle, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
-    monkeypatch.setattr(dcgan, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
+    monkeypatch.setattr(datasets, "load_emoji_splits", lambda cfg, names: {n: styles[n] for n in names})
     return styles
 
 

@@ -21,8 +21,9 @@ import pytest
 
 CHROMIUM = os.environ.get("GANFORGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)
-pytestmark = pytest.mark.skipif(not HAVE_CHROMIUM, reason=f"headless Chromium not found at {CHROMIUM} "
-                                "(Debian: apt-get install chromium)")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not HAVE_CHROMIUM, reason=f"headless Chromium not found at {CHROMIUM} "
+                                 "(Debian: apt-get install chromium)")]
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -240,7 +241,7 @@ def test_run_report_in_chromium(tmp_path, shots):
 
 def test_sweep_report_in_chromium(tmp_path, shots):
     from emoji_fakes import write_archive_layout
-    from ganforge.sweep import run_sweep
+    from ganforge.workflows.sweep import run_sweep
 
     data = write_archive_layout(tmp_path / "archive", n_train=16, n_test=4)
     result = run_sweep("cyclegan", {"lambda_cycle": [0.0, 0.1], "seed": [2, 3]},

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganforge import checkpoint
+from ganforge.train import checkpoint
 from ganforge.errors import GanforgeError
 
 
@@ -21,16 +21,20 @@ def test_roundtrip_restores_weights_optimizer_and_rng(tmp_path):
     model, opt = make()
     path = checkpoint.save(tmp_path, 5, {"m": model}, {"o": opt}, {"note": "x"})
     expected_rand = torch.rand(3)
-    model2, opt2 = make()
+    # A target that differs in everything: zeroed weights, other buffers, a fresh optimizer with other settings.
+    model2, _ = make()
+    opt2 = torch.optim.Adam(model2.parameters(), lr=1e-2, betas=(0.9, 0.99))
     with torch.no_grad():
         model2[0].weight.zero_()
+        model2[1].running_mean.fill_(5.0)
     state = checkpoint.load(path, {"m": model2}, {"o": opt2})
     assert state["step"] == 5 and state["extra"] == {"note": "x"}
     assert torch.equal(model2[0].weight, model[0].weight)
     assert torch.equal(model2[1].running_mean, model[1].running_mean)
-    assert opt2.state_dict()["param_groups"][0]["betas"] == (0.5, 0.999)
+    group = opt2.state_dict()["param_groups"][0]
+    assert group["betas"] == (0.5, 0.999) and group["lr"] == 1e-3
     s1, s2 = opt.state_dict()["state"][0], opt2.state_dict()["state"][0]
-    assert torch.equal(s1["exp_avg"], s2["exp_avg"])
+    assert torch.equal(s1["exp_avg"], s2["exp_avg"]) and torch.equal(s1["exp_avg_sq"], s2["exp_avg_sq"])
     assert torch.equal(torch.rand(3), expected_rand)  # RNG restored to the moment of saving
 
 

@@ -1,5 +1,4 @@
 """Crashes and divergence lose nothing: SIGKILL at random moments, NaN losses, unwritable folders."""
-import json
 import os
 import random
 import signal
@@ -11,7 +10,7 @@ import pytest
 import torch
 
 import ganforge.api as api
-from ganforge import checkpoint
+from ganforge.train import checkpoint
 from ganforge.errors import GanforgeError
 from emoji_fakes import patch_emoji_data, write_archive_layout
 
@@ -31,6 +30,7 @@ def final_tensors(run):
     return tensors
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_then_resume_is_bit_identical(tmp_path):
     data = write_archive_layout(tmp_path / "emojis")
     whole = tmp_path / "whole"

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import ganforge.api as api
-from ganforge import checkpoint
+from ganforge.train import checkpoint
 from ganforge.cli import main
 from emoji_fakes import patch_emoji_data
 
@@ -65,12 +65,13 @@ def test_discriminators_judge_translations_never_reconstructions(monkeypatch, pr
     """Record what each D sees; it must be real or translated images, never G_ba(G_ab(a)) nor G_ab(b)."""
     from ganforge import config as config_mod
     from ganforge.hardware import pick_hardware
-    from ganforge.train.cycle import build_cycle_nets, make_cycle_step
+    from ganforge.models.build import build_networks
+    from ganforge.train.cycle_steps import make_cycle_step
 
     cfg = config_mod.resolve("cyclegan", preset, conv_dim=8, precision="fp32", lambda_identity=lambda_identity)
     hw = pick_hardware("cpu", "fp32")
     torch.manual_seed(0)
-    nets = build_cycle_nets(cfg, hw)
+    nets = build_networks("cyclegan", cfg, hw)
     seen = {"d_a": [], "d_b": []}
     made = {"g_ab": [], "g_ba": []}
     for name in seen:
@@ -97,6 +98,8 @@ def test_discriminators_judge_translations_never_reconstructions(monkeypatch, pr
     assert all(allowed(x, real_a, translations_ba) for x in seen["d_a"])
     assert all(allowed(x, real_b, translations_ab) for x in seen["d_b"])
     assert any(any(torch.equal(x, t) for t in translations_ba) for x in seen["d_a"])
+    assert any(any(torch.equal(x, t) for t in translations_ab) for x in seen["d_b"])
+    assert any(torch.equal(x, real_a) for x in seen["d_a"]) and any(torch.equal(x, real_b) for x in seen["d_b"])
     assert not any(torch.equal(x, c) for x in seen["d_a"] for c in cycled_aba)
     assert not any(torch.equal(x, c) for x in seen["d_b"] for c in cycled_bab)
     # The identity loss shows each generator real images of its own output style; only then.
@@ -120,14 +123,14 @@ def test_identity_loss_is_logged_only_when_on(tmp_path, monkeypatch, preset):
 def test_identity_loss_pulls_a_generator_towards_leaving_its_own_style_alone():
     """Training on the identity term alone must shrink |G_ab(b) - b|; its weight is a fraction of lambda_cycle."""
     from ganforge import config as config_mod
-    from ganforge.train.cycle import GeneratorLosses
-    from ganforge.models.cycle import CycleGenerator
+    from ganforge.models.cyclegan import make_cycle_generator
+    from ganforge.train.cycle_steps import GeneratorLosses
 
     cfg = config_mod.resolve("cyclegan", "toronto", lambda_identity=0.5)
     terms = GeneratorLosses(cfg)
     assert terms.lambda_identity == pytest.approx(0.5 * 0.015)
     torch.manual_seed(0)
-    g_ab = CycleGenerator("toronto", 8)
+    g_ab = make_cycle_generator("toronto", 8)
     # Smooth images, as emojis are (a tiny generator cannot copy per-pixel noise).
     real_b = torch.nn.functional.interpolate(torch.rand(8, 3, 4, 4) * 2 - 1, size=32, mode="bilinear")
     opt = torch.optim.Adam(g_ab.parameters(), 1e-2)
@@ -144,7 +147,7 @@ def test_sigint_saves_and_resume_ends_bit_identical(tmp_path, monkeypatch, kind)
     import os
     import signal
 
-    from ganforge.train.batches import BatchSampler
+    from ganforge.data.batches import BatchSampler
 
     patch_emoji_data(monkeypatch)
     train = api.TRAINERS[kind]
@@ -194,7 +197,7 @@ def test_cli_rejects_negative_lambda_and_same_styles(capsys):
     assert "--lambda-identity 0.5 is a fraction of --lambda-cycle, which is 0" in capsys.readouterr().err
 
 
-def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch):
+def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch, capsys):
     from PIL import Image
 
     patch_emoji_data(monkeypatch)
@@ -212,18 +215,22 @@ def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch):
     # The transparent corner of the RGBA input became white, not black.
     pair = Image.open(tmp_path / "t" / "rgba-apple-windows.png").convert("RGB")
     assert pair.getpixel((4, 4)) == (255, 255, 255)
+    capsys.readouterr()
     assert main(["translate", "--run", str(tmp_path / "c"), "--direction", "apple-google",
                  str(tmp_path / "rgba.png"), "--out", str(tmp_path / "t")]) != 0
+    assert "--direction must be apple-windows or windows-apple for this run; got 'apple-google'" in \
+        capsys.readouterr().err
 
     api.train_dcgan(out=tmp_path / "d", **TINY)
     assert main(["sample", "--run", str(tmp_path / "d"), "--n", "9", "--out", str(tmp_path / "s.png")]) == 0
     assert Image.open(tmp_path / "s.png").size[0] > 3 * 64
     assert main(["sample", "--run", str(tmp_path / "c"), "--n", "9"]) != 0  # a cyclegan run has no sampler
+    assert "is a cyclegan run; this command needs a dcgan run" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["l1", "mse"])
 def test_cycle_loss_image_sum_is_the_per_image_total_averaged_over_the_batch(name):
-    from ganforge.losses import cycle_loss
+    from ganforge.train.losses import cycle_loss
 
     gen = torch.Generator().manual_seed(0)
     x, y = torch.rand(4, 3, 32, 32, generator=gen), torch.rand(4, 3, 32, 32, generator=gen)

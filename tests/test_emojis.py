@@ -14,8 +14,10 @@ from PIL import Image
 
 from ganforge.cli import Parser
 from ganforge.cli_data import add_data_commands
-from ganforge.data import emojis
-from ganforge.data.emojis import (Downloader, EmojiSplit, Package, build_styles, iconify_svg,
+from ganforge.data import emoji as emojis
+from ganforge.data.emoji import npm
+from ganforge.fileio import cache_root
+from ganforge.data.emoji import (Downloader, EmojiSplit, Package, build_styles, iconify_svg,
                                   load_archive_layout, load_style, normalize_codepoint,
                                   paired_indices, show_styles, sri_sha512)
 from ganforge.errors import GanforgeError
@@ -227,7 +229,7 @@ def test_adding_a_style_later_keeps_every_test_set(tmp_path, fake_npm):
     _build(fake_npm, tmp_path / "two", ["facebook", "twitter", "google"])
     tests = [load_style(s, "test", size=8, cache=tmp_path / "one").codepoints for s in ("apple", "windows", "google")]
     tests += [load_style(s, "test", size=8, cache=tmp_path / "two").codepoints for s in ("twitter", "facebook")]
-    assert all(t == tests[0] for t in tests)
+    assert len(tests[0]) == 2 and all(t == tests[0] for t in tests)
 
 
 def test_changed_tarball_is_refused(tmp_path, fake_npm):
@@ -258,7 +260,7 @@ def test_build_checks_its_options(tmp_path, fake_npm):
 
 
 def test_npm_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(emojis.shutil, "which", lambda name: None)
+    monkeypatch.setattr(npm.shutil, "which", lambda name: None)
     with pytest.raises(GanforgeError, match="npm, which is not installed"):
         emojis.npm_pack("emoji-datasource-apple", "16.0.0", tmp_path)
 
@@ -300,8 +302,8 @@ def test_load_style_says_how_to_build(tmp_path):
 
 def test_cache_from_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "env-cache"))
-    assert emojis.cache_root() == tmp_path / "env-cache"
-    assert emojis.cache_root(tmp_path / "given") == tmp_path / "given"
+    assert cache_root() == tmp_path / "env-cache"
+    assert cache_root(tmp_path / "given") == tmp_path / "given"
 
 
 def test_paired_indices_and_to():
@@ -381,8 +383,10 @@ def test_archive_layout_tarball(tmp_path):
             assert torch.equal(from_tar[style][split].images, from_folder[style][split].images)
     extracted = list((cache / "archives").iterdir())
     assert len(extracted) == 1 and not (extracted[0] / "emojis" / "README.txt").exists()
-    load_archive_layout(archive, cache=cache, progress=lambda *_: None)  # reuses the extraction
+    said = []
+    load_archive_layout(archive, cache=cache, progress=said.append)  # reuses the extraction
     assert list((cache / "archives").iterdir()) == extracted
+    assert not [m for m in said if m.startswith("extracting")] and said  # it loaded, without extracting
 
 
 def test_archive_layout_problems(tmp_path):
@@ -409,11 +413,16 @@ def _cli(argv):
 
 
 def test_cli_build_show_inspect(tmp_path, fake_npm, monkeypatch, capsys):
-    monkeypatch.setattr(emojis, "PACKAGES", dict(fake_npm.packages))
-    monkeypatch.setattr(emojis, "npm_pack", fake_npm.fetch)
-    monkeypatch.setattr(emojis, "TEST_COUNT", 2)
+    from ganforge.data.emoji import build
+
+    # Where the CLI's build reads them: the pins and npm in npm.py, the test count in build.py.
+    monkeypatch.setattr(npm, "PACKAGES", dict(fake_npm.packages))
+    monkeypatch.setattr(npm, "npm_pack", fake_npm.fetch)
+    monkeypatch.setattr(build, "TEST_COUNT", 2)
     cache = str(tmp_path / "cache")
+    fetched = len(fake_npm.calls)
     assert _cli(["data", "build", "--styles", "Apple,windows", "--size", "8", "--cache", cache]) == 0
+    assert len(fake_npm.calls) > fetched  # the fake packages were fetched, not the real ones
     out = capsys.readouterr().out
     assert "apple" in out and "windows" in out and "paired" in out
     png = tmp_path / "grid.png"
@@ -428,14 +437,15 @@ def test_cli_build_show_inspect(tmp_path, fake_npm, monkeypatch, capsys):
 def test_cli_unknown_style(tmp_path):
     with pytest.raises(GanforgeError, match="--styles.*choose from apple, windows, google, twitter, facebook"):
         _cli(["data", "build", "--styles", "apple,android", "--cache", str(tmp_path)])
-    with pytest.raises(GanforgeError):
-        _cli(["data", "build", "--size", "many"])
+    with pytest.raises(GanforgeError, match=r"--size.*expected a whole number, got 'many'"):
+        _cli(["data", "build", "--size", "many", "--cache", str(tmp_path)])
 
 
 # The real packages (downloads about 100 MB once into the user cache).
+@pytest.mark.slow
 @pytest.mark.network
 def test_real_build_apple_windows(tmp_path):
-    downloads = Downloader(emojis.cache_root() / "npm")
+    downloads = Downloader(cache_root() / "npm")
     rows = build_styles(["apple", "windows"], cache=tmp_path, downloader=downloads, progress=lambda *_: None)
     assert rows[0]["paired"] >= 1500 and rows[0]["test"] == 100 == rows[1]["test"]
     apple = load_style("apple", "test", cache=tmp_path)

@@ -6,9 +6,11 @@ import torch
 
 from emoji_fakes import FakeSplit, circles
 from ganforge.errors import GanforgeError
-from ganforge.metrics import METRICS
-from ganforge.metrics.features import (StyleNet, extract_features, features_dir, load_feature_net, predict_styles,
-                                       save_feature_net, style_rate, train_feature_net)
+from ganforge.features import (FeatureNet, extract_features, features_dir, load_feature_net, predict_styles,
+                               save_feature_net, style_rate, train_feature_net)
+from ganforge.features.recipe import _pairwise
+from ganforge.features.apply import pair_accuracy
+from ganforge.models.stylenet import StyleNet
 
 COLOURS = {"apple": (240, 200, 40), "windows": (60, 120, 230)}  # two trivially different styles
 
@@ -153,17 +155,19 @@ def test_training_refuses_fewer_than_two_built_styles(tmp_path):
         train_feature_net(cache=tmp_path, progress=quiet, epochs=0, splits=two_styles())
 
 
-def test_fd_style_and_kid_style_are_registered_image_metrics(trained):
+def test_fd_and_kid_of_the_scored_samples_read_the_trained_features(trained):
+    from ganforge.metrics import get_metric
+
     cache, meta, splits = trained
-    for name in ("fd_style", "kid_style"):
-        assert METRICS[name].kind == "images" and METRICS[name].inputs == "images"
-        assert not METRICS[name].higher_is_better and "lower is better" in METRICS[name].description
+    net = FeatureNet(cache)
+    assert net.available and net.styles == meta["styles"]
     apple, windows = splits["apple"][0].images, splits["windows"][0].images
-    fd = METRICS["fd_style"].fn
-    assert fd(apple, apple, cache=cache) == pytest.approx(0, abs=1e-6)
-    assert fd(apple, windows, cache=cache) > fd(apple[:24], apple[24:], cache=cache)
-    kid = METRICS["kid_style"].fn(apple, windows, cache=cache)
-    assert set(kid) == {"kid_style", "kid_style_std"} and kid["kid_style"] > 0
+    fd = get_metric("fd").fn
+    assert fd(net.features(apple), net.features(apple)) == pytest.approx(0, abs=1e-6)
+    assert fd(net.features(windows), net.features(apple)) > fd(net.features(apple[24:]), net.features(apple[:24]))
+    assert get_metric("kid").fn(net.features(windows), net.features(apple), seed=0) > 0
+    # The real sets every evaluation scores again are computed once.
+    assert net.features(apple, remember=True) is net.features(apple)
 
 
 class ChannelMeans(torch.nn.Module):
@@ -192,8 +196,6 @@ def test_style_rate_versus_one_style_only_chooses_between_the_two():
 
 
 def test_pairwise_accuracies_cover_every_pair_of_styles():
-    from ganforge.metrics.features import _pairwise, pair_accuracy
-
     # Style 0 images whose logits favour style 2 over 0: wrong 3-way and wrong against 2, right against 1.
     logits = torch.tensor([[1.0, 0.0, 2.0], [1.0, 0.0, 2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     styles = torch.tensor([0, 0, 1, 2])
@@ -209,14 +211,15 @@ def test_trained_meta_holds_the_pairwise_accuracy(trained):
     assert meta["held_out"]["style_pairwise"]["apple-windows"] == pytest.approx(meta["held_out"]["style"], abs=1e-4)
 
 
-def test_style_rates_are_registered_and_listed(trained):
+def test_style_rates_are_registered_and_read_the_classifier(trained):
     from ganforge.metrics import get_metric, list_metrics
 
     cache, meta, splits = trained
-    listed = {name: kind for name, kind, _ in list_metrics()}
-    assert listed["style_rate"] == "images" and listed["target_style_rate"] == "translation"
-    windows = splits["windows"][1].images
-    assert get_metric("target_style_rate").fn(windows, "windows", versus="apple", cache=cache) > 0.9
-    assert get_metric("style_rate").fn(windows, "apple", cache=cache) < 0.1
-    with pytest.raises(GanforgeError, match="versus"):
-        get_metric("target_style_rate").fn(windows, "windows", cache=cache)
+    listed = {m.name: m.scope for m in list_metrics()}
+    assert listed["style_rate"] == "generation" and listed["target_style_rate"] == "translation"
+    net = FeatureNet(cache)
+    windows = net.style_logits(splits["windows"][1].images)
+    apple_index, windows_index = meta["styles"].index("apple"), meta["styles"].index("windows")
+    rate = get_metric("target_style_rate").fn(windows, windows_index, apple_index, pair_accuracy=0.9)
+    assert rate["target_style_rate"] > 0.9 and rate["style_classifier_pair_accuracy"] == 0.9
+    assert get_metric("style_rate").fn(windows, apple_index) < 0.1

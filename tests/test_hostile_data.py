@@ -65,7 +65,9 @@ def test_any_folder_loads_or_raises_the_projects_error(tmp_path_factory, files):
         warnings.simplefilter("ignore")
         try:
             images, stems = load_folder(folder, 8)
-        except GanforgeError:
+        except GanforgeError as e:
+            # The message names the folder (too few usable images) or the file it could not use.
+            assert str(folder) in str(e) or any(f"{i}.png" in str(e) for i in range(len(files))), str(e)
             return
     assert images.dtype == np.uint8 and images.shape[1:] == (3, 8, 8) and len(stems) == images.shape[0]
 

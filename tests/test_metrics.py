@@ -8,14 +8,33 @@ import torch.nn.functional as F
 
 from ganforge.data.moons import make_moons
 from ganforge.errors import GanforgeError
-from ganforge.metrics import (METRICS, colour_histograms, coverage, density, energy_distance, frechet_distance,
-                              frechet_distance_from_stats, get_metric, grid_js, grid_kl, histogram_match, kid,
-                              laplacian_pyramid, list_metrics, mmd2, moons_metrics, precision, psnr, recall,
-                              fit_palette_probe, register, ssim, swd, translation_metrics)
+from ganforge.metrics import (METRICS, SCOPES, colour_histograms, coverage, density, energy_distance,
+                              frechet_distance, frechet_distance_from_stats, get_metric, grid_js, grid_kl,
+                              histogram_match, kid, laplacian_pyramid, list_metrics, mmd2, precision, psnr, recall,
+                              fit_palette_probe, register, ssim, swd)
 from ganforge.metrics.ssim import K1, MAX_PSNR
+from ganforge.scoring.images import score_translation
+from ganforge.scoring.moons import score_points
 
 MOONS = ["mmd2", "energy", "grid_kl", "grid_js", "precision", "recall", "density", "coverage"]
 TRANSLATION = ["l1_translation", "l1_identity", "l1_histmatch", "ssim_translation", "ssim_identity", "cycle_psnr"]
+
+
+def moons_metrics(real, fake, ref, seed=0, n=2000) -> dict:
+    """{metric: {"value": .., "floor": ..}} from scoring, read through the info it writes beside the values."""
+    scores = score_points(real, fake, ref, seed=seed, n=n)
+    out = {}
+    for key, info in scores.info.items():
+        if info["role"] == "value":
+            out[key] = {"value": scores.values[key], "floor": scores.values[info["baselines"]["floor"]]}
+    return out
+
+
+def translation_metrics(source, translated, target, reconstructed, reference) -> dict:
+    """The paired translation scores of one direction, without its direction prefix."""
+    scores = score_translation(source, translated, target, reconstructed, reference, ("a", "b"))
+    return {key.removeprefix("a2b_"): value for key, value in scores.values.items()
+            if key.removeprefix("a2b_") in TRANSLATION}
 
 
 def smooth_images(n, seed, shift=(0.0, 0.0, 0.0), size=32):
@@ -28,31 +47,38 @@ def smooth_images(n, seed, shift=(0.0, 0.0, 0.0), size=32):
 
 # The registry.
 
-def test_registry_lists_every_metric_with_a_one_line_description_and_direction():
-    expected = set(MOONS + ["swd", "ssim", "psnr", "fd", "kid"] + TRANSLATION)
+def test_registry_lists_every_metric_with_its_scope_direction_and_baselines():
     listed = list_metrics()
-    names = [name for name, _, _ in listed]
-    assert expected <= set(names) and len(names) == len(set(names)) == len(METRICS)
-    for name, kind, description in listed:
-        assert kind in ("moons", "images", "translation")
-        assert description.strip() and "\n" not in description
-        better = "higher is better" if METRICS[name].higher_is_better else "lower is better"
-        assert better in description, name
-    assert {name for name, _, _ in list_metrics("moons")} >= set(MOONS)
+    names = [m.name for m in listed]
+    assert set(MOONS + ["swd", "fd", "kid", "style_rate"]) <= set(names)
+    assert len(names) == len(set(names)) == len(METRICS)
+    for m in listed:
+        assert m.scope in SCOPES and m.description.strip() and "\n" not in m.description
+        assert "is better" not in m.description, m.name  # the direction is declared, not written in prose
+        assert isinstance(m.higher_is_better, bool)
+    assert {m.name for m in list_metrics("points")} >= set(MOONS)
+    assert all(m.baselines == ("floor",) for m in list_metrics("points"))
     # The paired translation metrics, the style rate that reads the style classifier, the palette probe's rate.
-    assert {name for name, _, _ in list_metrics("translation")} == (set(TRANSLATION)
-                                                                    | {"target_style_rate", "target_palette_rate"})
+    assert {m.name for m in list_metrics("translation")} == {"l1_translation", "ssim_translation", "cycle_psnr",
+                                                             "target_style_rate", "target_palette_rate"}
+    l1 = get_metric("l1_translation")
+    assert [l1.companion(b) for b in l1.baselines] == ["l1_identity", "l1_histmatch"] and not l1.higher_is_better
 
 
 def test_registry_refuses_duplicates_and_unknown_names():
     with pytest.raises(ValueError, match="already registered"):
-        register("mmd2", "moons", "again; lower is better", higher_is_better=False)(lambda *a: 0.0)
+        register("mmd2", "points", "again", higher_is_better=False)(lambda candidate: 0.0)
     assert METRICS["mmd2"].fn is mmd2
-    with pytest.raises(ValueError, match="kind"):
-        register("nope", "audio", "x; lower is better", higher_is_better=False)
+    with pytest.raises(ValueError, match="scope"):
+        register("nope", "audio", "x", higher_is_better=False)
+    with pytest.raises(ValueError, match="baseline"):
+        register("nope", "points", "x", higher_is_better=False, baselines=("yesterday",))
+    with pytest.raises(ValueError, match="candidate"):
+        register("nope", "points", "x", higher_is_better=False, baselines=("floor",))(lambda reference: 0.0)
+    assert "nope" not in METRICS
     with pytest.raises(GanforgeError, match="unknown metric 'nope'"):
         get_metric("nope")
-    with pytest.raises(GanforgeError, match="kind"):
+    with pytest.raises(GanforgeError, match="scope"):
         list_metrics("audio")
 
 
@@ -123,7 +149,7 @@ def _worse(name, value, floor):
 
 def test_moons_metrics_same_distribution_sits_at_the_floor(moons):
     res = moons_metrics(moons["real"], moons["same"], moons["ref"], n=1000)
-    assert set(res) == {m.name for m in METRICS.values() if m.kind == "moons"}
+    assert set(res) == {m.name for m in METRICS.values() if m.scope == "points"}
     tolerance = {"mmd2": 0.002, "energy": 0.01, "grid_kl": 0.1, "grid_js": 0.03, "precision": 0.03,
                  "recall": 0.03, "density": 0.1, "coverage": 0.03, "w1": 0.05}
     for name, r in res.items():
@@ -230,7 +256,7 @@ def test_ssim_falls_as_noise_grows():
     noise = torch.randn(x.shape, generator=gen)
     scores = [ssim(x, x + s * noise).mean().item() for s in (0.01, 0.05, 0.2)]
     assert 1 > scores[0] > scores[1] > scores[2]
-    assert METRICS["ssim"].fn(x * 2 - 1, x * 2 - 1) == pytest.approx(1)  # the registered one takes [-1, 1]
+    assert METRICS["ssim_translation"].fn(x * 2 - 1, x * 2 - 1) == pytest.approx(1)  # the registered one: [-1, 1]
 
 
 # Frechet distance and KID.
@@ -352,16 +378,19 @@ def test_translation_metrics_refuse_mismatched_shapes():
 
 
 class _StyleStub:
-    """A FeatureSpace stand-in: an image's 'style' is apple when it is mostly yellow, else windows."""
+    """A FeatureNet stand-in: an image's 'style' is apple when it is mostly yellow, else windows."""
 
-    net = None  # no features: FD/KID are skipped, the style rate is what is checked
+    available, missing, styles = True, None, ["apple", "windows"]
 
-    def style_rate(self, images_u8, style, versus=None):
-        assert versus in ("apple", "windows") and versus != style  # always the two-way choice
-        yellow = (images_u8[:, 0].float().mean((1, 2)) > images_u8[:, 2].float().mean((1, 2)))
-        return float((yellow if style == "apple" else ~yellow).float().mean())
+    def features(self, images_u8, remember=False):
+        return images_u8.float().mean((2, 3))  # (N, 3): mean colour
+
+    def style_logits(self, images_u8, remember=False):
+        yellow = (images_u8[:, 0].float().mean((1, 2)) > images_u8[:, 2].float().mean((1, 2))).float()
+        return torch.stack([yellow, 1 - yellow], 1)  # (N, 2): apple, windows
 
     def pair_accuracy(self, a, b):
+        assert {a, b} == {"apple", "windows"}  # always the two-way choice of the run's styles
         return 0.97
 
 
@@ -369,7 +398,7 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
     from types import SimpleNamespace
 
     from emoji_fakes import FakeSplit, circles
-    from ganforge.evaluate import cycle_scores
+    from ganforge.scoring.images import TranslationScorer
 
     class Recolour(torch.nn.Module):
         """Swaps red and blue: turns the yellow circles blue and the blue ones yellow."""
@@ -388,7 +417,8 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
     splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1)},
               "windows": {"train": split((40, 120, 230), 2), "test": split((40, 120, 230), 3)}}
     nets = SimpleNamespace(g_ab=Recolour(), g_ba=Recolour())
-    scores = cycle_scores(nets, ("apple", "windows"), splits, _StyleStub())
+    result = TranslationScorer(("apple", "windows"), splits, _StyleStub())(nets)
+    scores = result.values
     assert scores["apple2windows_target_style_rate"] == 1.0           # every translation turned blue
     assert scores["apple2windows_target_style_rate_identity"] == 0.0  # the untouched sources did not
     assert scores["apple2windows_target_style_rate_floor"] == 1.0     # real windows images
@@ -402,11 +432,48 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
     # (Swapped back, the blue circles turn orange (230, 120, 40), a colour neither set uses: no claim.)
     assert scores["windows2apple_target_palette_rate_identity"] == 0.0
     assert scores["apple2windows_palette_probe_accuracy"] == 1.0
-    # Too few training images to hold any out: no palette scores, everything else still scored.
+    # What each value is travels with it.
+    info = result.info
+    assert info["apple2windows_target_palette_rate"]["baselines"] == {
+        "identity": "apple2windows_target_palette_rate_identity", "floor": "apple2windows_target_palette_rate_floor"}
+    assert info["apple2windows_palette_probe_accuracy"]["role"] == "extra"
+    assert info["windows2apple_l1_identity"] == {"metric": "l1_translation", "higher_is_better": False,
+                                                 "direction": ["windows", "apple"], "role": "identity",
+                                                 "of": "windows2apple_l1_translation"}
+    assert result.notes == []
+    # Too few training images to hold any out: no palette scores, a note saying why, everything else scored.
     splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1, n=4)},
               "windows": {"train": split((40, 120, 230), 2, n=4), "test": split((40, 120, 230), 3, n=4)}}
-    scores = cycle_scores(nets, ("apple", "windows"), splits, _StyleStub())
-    assert not [key for key in scores if "palette" in key] and scores["apple2windows_target_style_rate"] == 1.0
+    result = TranslationScorer(("apple", "windows"), splits, _StyleStub())(nets)
+    assert not [key for key in result.values if "palette" in key]
+    assert result.values["apple2windows_target_style_rate"] == 1.0
+    assert any("target_palette_rate" in n and "too small" in n for n in result.notes)
+
+
+def test_scores_without_the_feature_network_say_what_is_missing_and_how_to_add_it():
+    from ganforge.features import FeatureNet
+
+    missing = FeatureNet(cache="/nonexistent-ganforge-cache")
+    x, y, reference = smooth_images(8, 0), smooth_images(8, 1), smooth_images(8, 2)
+    to_u8 = lambda t: ((t + 1) * 127.5).round().to(torch.uint8)  # noqa: E731
+    result = score_translation(*(to_u8(t) for t in (x, y, y, x, reference)), ("apple", "windows"), missing)
+    assert "apple2windows_l1_translation" in result.values and "apple2windows_fd" not in result.values
+    note, = [n for n in result.notes if "fd" in n]
+    assert "kid" in note and "target_style_rate" in note and "ganforge eval train-features" in note
+
+
+def test_describe_rebuilds_the_info_of_keys_written_without_it():
+    from ganforge.scoring import describe
+
+    keys = ["mmd2", "mmd2_floor", "swd", "swd_floor", "style_rate", "apple2windows_target_style_rate",
+            "apple2windows_target_style_rate_floor", "apple2windows_style_classifier_pair_accuracy", "mystery"]
+    info = describe(keys)
+    assert set(info) == set(keys) - {"mystery"}
+    assert info["apple2windows_target_style_rate"]["metric"] == "target_style_rate"  # the longest name wins
+    assert info["apple2windows_target_style_rate"]["baselines"] == {"floor": "apple2windows_target_style_rate_floor"}
+    assert info["apple2windows_style_classifier_pair_accuracy"]["role"] == "extra"
+    assert info["style_rate"]["higher_is_better"] and not info["swd"]["higher_is_better"]
+    assert info["mmd2_floor"] == {"metric": "mmd2", "higher_is_better": False, "role": "floor", "of": "mmd2"}
 
 
 # The palette probe: colours only.
@@ -444,7 +511,9 @@ def test_palette_probe_tells_two_palettes_apart_and_ignores_shapes():
     assert torch.equal(probe.scores(new_warm.flip(3).roll(5, 2)), probe.scores(new_warm))
     again = fit_palette_probe(cool, warm, "cool", "warm")
     assert torch.equal(again.weight, probe.weight) and again.bias == probe.bias
-    assert get_metric("target_palette_rate").fn(new_cool, cool, warm) == 1.0
+    rate = get_metric("target_palette_rate").fn(new_cool, palette_probe=probe, target_style="cool")
+    assert rate == {"target_palette_rate": 1.0, "palette_probe_accuracy": 1.0}
+    assert get_metric("target_palette_rate").fn(new_cool, probe, "warm")["target_palette_rate"] == 0.0
 
 
 def test_palette_probe_needs_images_to_hold_out():

@@ -34,16 +34,31 @@ def test_each_trainer_writes_a_run_folder(tmp_path, small_moons, trainer, keys):
     assert result.stats == stats
 
 
-def test_two_step_changes_both_networks_and_disc_only_keeps_the_dummy(tmp_path, small_moons):
-    torch.manual_seed(12345)
-    from ganforge.models.toy import MoonGenerator
-    untrained = MoonGenerator()  # the same seed gives the same initial weights as the run's
+def test_two_step_changes_both_networks_and_disc_only_trains_only_the_discriminator(tmp_path, small_moons):
+    from ganforge.models.build import build_networks
+    from ganforge.config import resolve
+    from ganforge.hardware import pick_hardware
+
+    def untrained(trainer):  # the same seed and build order give the run's initial weights
+        torch.manual_seed(12345)
+        return build_networks("moons", resolve("moons", trainer=trainer, **small_moons), pick_hardware("cpu"))
+
+    before = untrained("two-step")
     result = ganforge.train_moons(trainer="two-step", out=tmp_path / "a", **small_moons)
-    assert not torch.equal(result.generator.net[0].weight, untrained.net[0].weight)
+    assert not torch.equal(result.generator.net[0].weight, before.generator.net[0].weight)
+    assert not torch.equal(result.discriminator.net[0].weight, before.discriminator.net[0].weight)
+
+    before = untrained("disc-only")
     dummy = ganforge.train_moons(trainer="disc-only", out=tmp_path / "b", **small_moons)
-    assert torch.equal(dummy.generator.dummy, torch.zeros(1))
+    assert not torch.equal(dummy.discriminator.net[0].weight, before.discriminator.net[0].weight)
+    # The generator is the handout's untrainable dummy: after training it still draws uniform points in [-2, 2]^2.
+    points = dummy.generator(torch.zeros(20000, 100))
+    assert type(dummy.generator).__name__ == "UniformMoonGenerator"
+    assert points.min() >= -2 and points.max() <= 2
+    assert points.std(0) == pytest.approx(torch.full((2,), 4 / 12 ** 0.5), abs=0.03)  # a uniform's spread
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_stats(tmp_path, small_moons):
     a = ganforge.train_moons(out=tmp_path / "a", **small_moons).stats
     b = ganforge.train_moons(out=tmp_path / "b", **small_moons).stats
@@ -52,10 +67,11 @@ def test_same_seed_gives_identical_stats(tmp_path, small_moons):
     assert a != c
 
 
+@pytest.mark.slow
 def test_resume_ends_bit_identical(tmp_path, small_moons):
     import shutil
 
-    from ganforge import checkpoint
+    from ganforge.train import checkpoint
     options = {**small_moons, "epochs": 3}
     whole = ganforge.train_moons(out=tmp_path / "whole", **options)
     ganforge.train_moons(out=tmp_path / "part", **options)

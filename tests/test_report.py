@@ -6,6 +6,8 @@ import base64
 import io
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -109,7 +111,7 @@ def test_run_report_of_an_unfinished_run(tmp_path):
     run = fake_cyclegan_run(tmp_path / "run", seed=2, lambda_cycle=0.0, finished=False)
     html = write_report(run).read_text()
     assert "unfinished" in html and "No metrics.json yet" in html
-    embedded_images(html)
+    assert len(embedded_images(html)) >= 4  # the sample grids written so far are shown
 
 
 def test_real_moons_run_report(tmp_path, small_moons):
@@ -240,22 +242,17 @@ def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_
 
 # Reports read files only.
 def test_report_modules_import_no_training_code():
-    allowed = {"__future__", "base64", "html", "io", "itertools", "json", "math", "os", "re", "shutil", "dataclasses",
-               "pathlib", "PIL", "numpy", "matplotlib", "errors", "files", "html", "figures", "animation",
-               "run_page", "sweep_page", "tensorboard", "torch"}
+    """Reports are built from run folders' files: importing them loads no training, inference, workflow,
+    network or feature-network code, and only the TensorBoard export touches torch directly."""
+    code = "import sys, ganforge.report; print(' '.join(m for m in sys.modules if m.startswith('ganforge.')))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert "ganforge.report.run_page" in loaded
+    forbidden = ("ganforge.train", "ganforge.inference", "ganforge.workflows", "ganforge.models",
+                 "ganforge.features", "ganforge.api", "ganforge.cli")
+    assert [m for m in loaded if m.startswith(forbidden)] == []
     for source in REPORT_DIR.glob("*.py"):
-        tree = ast.parse(source.read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                names = [(node.module or "").split(".")[0]] if node.level == 0 else [
-                    (node.module or "").split(".")[0] or "."]
-                if node.level >= 2:
-                    assert node.module == "errors", f"{source.name} imports ..{node.module}"
-            elif isinstance(node, ast.Import):
-                names = [a.name.split(".")[0] for a in node.names]
-            else:
-                continue
-            for name in names:
-                assert name in allowed or name == ".", f"{source.name} imports {name}"
-                if name == "torch":
-                    assert source.name == "tensorboard.py", f"{source.name} imports torch"
+        for node in ast.walk(ast.parse(source.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            if any(n.split(".")[0] == "torch" for n in names):
+                assert source.name == "tensorboard.py", f"{source.name} imports torch"

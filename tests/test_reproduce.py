@@ -6,7 +6,7 @@ from emoji_fakes import write_archive_layout
 
 from ganforge.cli import main
 from ganforge.errors import GanforgeError
-from ganforge.reproduce import SCALES, padding_table, reproduce
+from ganforge.workflows.reproduce import SCALES, padding_table, reproduce
 
 SECTIONS = {
     "radboud": ["q9-1", "q9-2", "q9-3", "q9-4", "q9-6", "q9-7", "q9-8", "q9-9", "q9-12a", "q9-12c", "q9-12e",
@@ -28,6 +28,7 @@ def _sections(text: str) -> dict:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("assignment", ["radboud", "toronto"])
 def test_reproduce_tiny(tmp_path, archive, assignment, capsys):
     out = tmp_path / assignment

@@ -3,7 +3,7 @@ import json
 import torch
 
 from ganforge.cli import main
-from ganforge.stego import probe_direction, verdict
+from ganforge.workflows.stego import probe_direction, verdict
 from emoji_fakes import circles, write_archive_layout
 
 

@@ -8,10 +8,9 @@ import shutil
 import pytest
 import torch
 
-import ganforge.api as api
 from ganforge.cli import main
 from ganforge.errors import GanforgeError
-from ganforge.sweep import parse_values, plan, run_sweep, split_options
+from ganforge.workflows.sweep import parse_values, plan, run_sweep, split_options
 
 # Four iterations of tiny networks on synthetic emojis: a configuration trains in well under a second.
 TINY = dict(iters=4, batch_size=8, conv_dim=8, precision="fp32", sample_every=2, checkpoint_every=2,
@@ -99,18 +98,21 @@ def test_a_folder_holding_other_settings_is_refused(tmp_path, tiny):
 
 
 # Running, failing, rerunning.
+@pytest.mark.slow
 def test_failure_is_recorded_and_reruns_skip_resume_and_restart(tmp_path, monkeypatch, capsys, tiny):
-    real_train = api.TRAINERS["cyclegan"]
+    from ganforge.workflows import training
 
-    def flaky(**options):
-        if options.get("seed") == 2:
+    real_train = training.TRAINERS["cyclegan"]
+
+    def flaky(cfg, run, **kwargs):
+        if cfg.seed == 2:
             raise GanforgeError("training diverged at iteration 3: g_loss_adv is nan")
-        return real_train(**options)
+        return real_train(cfg, run, **kwargs)
 
     out = tmp_path / "sweep"
     argv = ["sweep", "cyclegan", "--seed", "1,2,3", "--threads", "1", "--out", str(out)]
     argv += [f"--{k.replace('_', '-')}={v}" for k, v in tiny.items()]
-    monkeypatch.setitem(api.TRAINERS, "cyclegan", flaky)  # one worker: the runs train in this process
+    monkeypatch.setitem(training.TRAINERS, "cyclegan", flaky)  # one worker: the runs train in this process
     assert main(argv) == 1  # a failed configuration makes the sweep fail, after the others ran
     assert statuses(out) == {"seed=1": ("done", "train"), "seed=2": ("failed", "train"),
                              "seed=3": ("done", "train")}
@@ -122,7 +124,7 @@ def test_failure_is_recorded_and_reruns_skip_resume_and_restart(tmp_path, monkey
     first = metrics(out)["seed=1"]
 
     # A rerun skips the finished runs and retries the failed one.
-    monkeypatch.setitem(api.TRAINERS, "cyclegan", real_train)
+    monkeypatch.setitem(training.TRAINERS, "cyclegan", real_train)
     assert main(argv) == 0
     assert statuses(out) == {"seed=1": ("done", "skipped"), "seed=2": ("done", "train"),
                              "seed=3": ("done", "skipped")}
@@ -152,17 +154,21 @@ def _sweep_metrics(tmp_path, name, tiny, **backend) -> dict:
     return metrics(out)
 
 
+@pytest.mark.slow
 def test_local_pool_gives_the_same_metrics_as_one_worker(tmp_path, tiny):
     in_process = _sweep_metrics(tmp_path, "one", tiny, workers=1)
     pooled = _sweep_metrics(tmp_path, "pool", tiny, workers=2)  # two spawned processes
+    assert set(in_process) == {"seed=1", "seed=2"} and all(in_process.values())  # both runs were scored
     assert pooled == in_process
     assert json.loads((tmp_path / "pool" / "seed=2" / "config.json").read_text())["threads"] == 1
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not HAVE_RAY, reason="ray is not installed (pip install 'ganforge[ray]')")
 def test_ray_backend_gives_the_same_metrics_as_local(tmp_path, tiny):
     local = _sweep_metrics(tmp_path, "local", tiny, workers=1)  # the pool gives the same: test above
     on_ray = _sweep_metrics(tmp_path, "ray", tiny, workers=2, backend="ray")
+    assert set(local) == {"seed=1", "seed=2"} and all(local.values())
     assert on_ray == local
     assert sweep_json(tmp_path / "ray")["backend"] == "ray"
 

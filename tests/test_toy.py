@@ -1,7 +1,7 @@
 import torch
 
-from ganforge.losses import revgrad
-from ganforge.models.toy import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
+from ganforge.train.losses import revgrad
+from ganforge.models.moons import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
 
 
 def n_params(module):
@@ -21,13 +21,19 @@ def test_discriminator_outputs_logits_and_parameter_count():
     out = disc(torch.randn(5, 2) * 10)
     assert out.shape == (5, 1)
     assert n_params(disc) == (2 * 1024 + 1024) + (1024 * 1024 + 1024) + (1024 + 1)
-    assert (out.abs() > 0).any()  # logits, not probabilities squeezed into (0, 1)
+    # Logits, not probabilities squeezed into (0, 1): the last layer is linear, nothing squashes it.
+    assert isinstance(disc.net[-1], torch.nn.Linear)
+    assert not any(isinstance(m, (torch.nn.Sigmoid, torch.nn.Tanh)) for m in disc.modules())
+    assert ((out < 0) | (out > 1)).any()
 
 
 def test_uniform_generator_ignores_input_and_covers_the_square():
-    torch.manual_seed(0)
     gen = UniformMoonGenerator()
+    torch.manual_seed(0)
     a = gen(torch.zeros(20000, 100))
+    other_input = torch.randn(20000, 100) * 5
+    torch.manual_seed(0)
+    assert torch.equal(gen(other_input), a)  # other input, same RNG state: the same points
     assert a.shape == (20000, 2)
     assert a.min() >= -2 and a.max() <= 2
     assert a.min() < -1.99 and a.max() > 1.99

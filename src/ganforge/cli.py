@@ -7,7 +7,18 @@ import json
 import sys
 
 from . import config as config_mod
+from .cli_data import add_data_commands
 from .errors import GanforgeError
+from .features import train_feature_net
+from .inference import evaluate_run, sample_dcgan, translate_files
+from .metrics import list_metrics
+from .report import write_report
+from .workflows.bench import MODELS, main_bench
+from .workflows.demo import run_demo
+from .workflows.reproduce import reproduce
+from .workflows.stego import stego_probe
+from .workflows.sweep import add_sweep_arguments, options_from_args, run_sweep
+from .workflows.training import train
 
 
 class Parser(argparse.ArgumentParser):
@@ -17,23 +28,19 @@ class Parser(argparse.ArgumentParser):
         raise GanforgeError(message)
 
 
+def _number(kind: type, expected: str):
+    """An argparse type that names what was expected ("a whole number") when the text is not one."""
+    def parse(text):
+        try:
+            return kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    return parse
+
+
 def _type_for(f: dataclasses.Field):
-    kind = f.type if isinstance(f.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[f.type]
-    if kind is int:
-        def parse_int(text):
-            try:
-                return int(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        return parse_int
-    if kind is float:
-        def parse_float(text):
-            try:
-                return float(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        return parse_float
-    return str
+    kind = config_mod.field_type(f)
+    return {int: _number(int, "a whole number"), float: _number(float, "a number")}.get(kind, str)
 
 
 def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
@@ -45,7 +52,7 @@ def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
             help_text += f" ({'|'.join(map(str, meta['choices']))})"
         help_text += f" [default: {f.default}]"
         flag = config_mod.option_name(f.name)
-        if f.type in (bool, "bool"):
+        if config_mod.field_type(f) is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
             parser.add_argument(flag, type=_type_for(f), default=None, help=help_text, metavar=f.name.upper())
@@ -54,7 +61,7 @@ def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
 def _add_run_options(parser, kind: str) -> None:
     presets = ", ".join(config_mod.PRESETS.get(kind, {}))
     parser.add_argument("--preset", default=None,
-                        help=f"named settings of a seed ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]")
+                        help=f"named settings of a handout ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]")
     parser.add_argument("--out", default=None, help="run folder [default: runs/NNNNN-<kind>-<variant>/]")
     parser.add_argument("--resume", default=None, metavar="RUN_DIR",
                         help="continue the run in RUN_DIR from its latest checkpoint")
@@ -68,29 +75,23 @@ def _options(args, kind: str) -> dict:
 
 
 def cmd_train(args) -> int:
-    from . import api
-
     kind = args.kind
     options = {k: v for k, v in _options(args, kind).items() if v is not None}
     if args.dry_run:
         cfg = config_mod.resolve(kind, args.preset, **options)
         print(json.dumps(config_mod.to_dict(kind, args.preset, cfg), indent=2))
         return 0
-    api.TRAINERS[kind](preset=args.preset, out=args.out, resume=args.resume, **options)
+    train(kind, args.preset, out=args.out, resume=args.resume, **options)
     return 0
 
 
 def cmd_translate(args) -> int:
-    from .inference import translate_files
-
     for path in translate_files(args.run, args.direction, args.images, args.out):
         print(path)
     return 0
 
 
 def cmd_sample(args) -> int:
-    from .inference import sample_dcgan
-
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
     out = args.out or f"{args.run}/samples-{args.n}.png"
@@ -100,22 +101,18 @@ def cmd_sample(args) -> int:
 
 def cmd_eval(args) -> int:
     if args.list:
-        from .metrics import list_metrics
-
-        for name, kind, description in list_metrics():
-            print(f"{name:<16} {kind:<12} {description}")
+        for m in list_metrics():
+            companions = ", ".join(m.companion(b) for b in m.baselines)
+            read = f"; read against {companions}" if companions else ""
+            print(f"{m.name:<20} {m.scope:<12} {m.better + ' is better':<17} {m.description}{read}")
         return 0
     if not args.target:
         raise GanforgeError("eval needs a RUN_DIR, 'train-features', or --list")
     if args.target == "train-features":
-        from .metrics.features import train_feature_net
-
         meta = train_feature_net(cache=args.cache)
         print(json.dumps({k: v for k, v in meta.items() if k != "categories"}, indent=2))
         return 0
     if args.target == "stego":
-        from .stego import stego_probe
-
         if not args.run_dir:
             raise GanforgeError("eval stego needs a cyclegan RUN_DIR")
         for direction, probe in stego_probe(args.run_dir).items():
@@ -126,20 +123,16 @@ def cmd_eval(args) -> int:
                       f"of F(y+n) {row['error_real_target']:.4f}; growth ratio {ratio}")
         print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
         return 0
-    from .evaluate import evaluate_run
-
-    result = evaluate_run(args.target, cache=args.cache)
-    for note in result["notes"]:
+    scores = evaluate_run(args.target, cache=args.cache)
+    for note in scores.notes:
         print(f"note: {note}")
-    for name, value in result["metrics"].items():
+    for name, value in scores.values.items():
         print(f"{name:<40} {value:.4f}" if isinstance(value, float) else f"{name:<40} {value}")
     print(f"wrote {args.target}/metrics.json")
     return 0
 
 
 def cmd_bench(args) -> int:
-    from .bench import MODELS, main_bench
-
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     unknown = [m for m in models if m not in MODELS]
     if unknown or not models:
@@ -149,8 +142,6 @@ def cmd_bench(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from .sweep import options_from_args, run_sweep
-
     result = run_sweep(args.kind, options_from_args(args, args.kind), preset=args.preset, out=args.out,
                        workers=args.workers, backend=args.backend, ray_address=args.ray_address,
                        threads=args.threads, report=not args.no_report)
@@ -158,16 +149,12 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_reproduce(args) -> int:
-    from .reproduce import reproduce
-
     reproduce(args.assignment, scale=args.scale, out=args.out, workers=args.workers, backend=args.backend,
               threads=args.threads, data_dir=args.data_dir)
     return 0
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
-
     print(write_report(args.path, tensorboard=args.tensorboard))
     if args.tensorboard:
         print(f"tensorboard: tensorboard --logdir {args.path}")
@@ -175,8 +162,6 @@ def cmd_report(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .demo import run_demo
-
     run_demo(args.out)
     return 0
 
@@ -213,7 +198,7 @@ def build_parser() -> Parser:
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
     evaluate.set_defaults(func=cmd_eval)
 
-    bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the seeds' way")
+    bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the handouts' way")
     bench.add_argument("--models", default="moons,dcgan,cyclegan-toronto,cyclegan-radboud",
                        help="comma-separated subset of moons,dcgan,cyclegan-toronto,cyclegan-radboud")
     bench.add_argument("--quick", action="store_true", help="a few iterations only (checks that it works)")
@@ -227,16 +212,14 @@ def build_parser() -> Parser:
 
     sweep = commands.add_parser("sweep", help="train the cross product of option values (a comma list is swept)")
     sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=Parser)
-    from .sweep import add_sweep_arguments
-
     for kind in config_mod.KINDS:
         add_sweep_arguments(sweep_kinds.add_parser(kind, help=f"sweep the {kind} experiment"), kind)
     sweep.set_defaults(func=cmd_sweep)
 
-    reproduce = commands.add_parser("reproduce", help="run every experiment of a seed assignment; one report.html")
+    reproduce = commands.add_parser("reproduce", help="run every experiment of a course assignment; one report.html")
     reproduce.add_argument("assignment", choices=["radboud", "toronto"], help="the assignment to reproduce")
     reproduce.add_argument("--scale", default="quick", choices=["quick", "full", "tiny"],
-                           help="quick: ~15 min on a 2-core CPU; full: the seeds' lengths; tiny: a smoke test "
+                           help="quick: ~15 min on a 2-core CPU; full: the handouts' lengths; tiny: a smoke test "
                            "[default: quick]")
     reproduce.add_argument("--out", default=None, help="folder for the runs and report.html "
                            "[default: reproduce-ASSIGNMENT]; again: finished runs are reused")
@@ -253,8 +236,6 @@ def build_parser() -> Parser:
     report.add_argument("--tensorboard", action="store_true",
                         help="also write RUN/tensorboard/ (needs pip install 'ganforge[tensorboard]')")
     report.set_defaults(func=cmd_report)
-
-    from .cli_data import add_data_commands
 
     add_data_commands(commands)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from .data import emoji
 from .errors import GanforgeError
 
 
@@ -17,10 +18,8 @@ def _positive_int(text: str) -> int:
 
 
 def _add_common(parser, styles_default: str) -> None:
-    from .data.emojis import STYLES
-
     parser.add_argument("--styles", default=styles_default,
-                        help=f"comma-separated styles from {','.join(STYLES)} [default: {styles_default}]")
+                        help=f"comma-separated styles from {','.join(emoji.STYLES)} [default: {styles_default}]")
     parser.add_argument("--size", type=_positive_int, default=32, help="image side in pixels [default: 32]")
     parser.add_argument("--background", default="white",
                         help="colour that transparency is composited onto (name or #rrggbb) [default: white]")
@@ -29,27 +28,21 @@ def _add_common(parser, styles_default: str) -> None:
 
 
 def cmd_build(args) -> int:
-    from .data import emojis
-
-    styles = emojis.check_styles(args.styles)
-    emojis.build_styles(styles, size=args.size, background=args.background, cache=args.cache)
+    styles = emoji.check_styles(args.styles)
+    emoji.build_styles(styles, size=args.size, background=args.background, cache=args.cache)
     return 0
 
 
 def cmd_show(args) -> int:
-    from .data import emojis
-
-    styles = emojis.check_styles(args.styles)
-    out = emojis.show_styles(styles, args.out, n=args.n, size=args.size, cache=args.cache,
+    styles = emoji.check_styles(args.styles)
+    out = emoji.show_styles(styles, args.out, n=args.n, size=args.size, cache=args.cache,
                              seed=args.seed, background=args.background)
     print(f"wrote {out}")
     return 0
 
 
 def cmd_inspect(args) -> int:
-    from .data import emojis
-
-    layout = emojis.load_archive_layout(args.data_dir, size=args.size, background=args.background,
+    layout = emoji.load_archive_layout(args.data_dir, size=args.size, background=args.background,
                                         strict=args.strict, cache=args.cache)
     if not layout:
         raise GanforgeError(f"--data-dir {args.data_dir} holds no Test_<Style>/ folders")

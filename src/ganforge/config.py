@@ -44,11 +44,11 @@ class MoonsConfig(CommonConfig):
     lr_disc: float = opt(1e-3, "Adam learning rate of the discriminator (two-step, disc-only)", min=0.0,
                          min_exclusive=True)
     lr: float = opt(1e-3, "Adam learning rate of the single optimizer (revgrad)", min=0.0, min_exclusive=True)
-    shuffle: bool = opt(False, "shuffle the points every epoch (the seed does not)")
+    shuffle: bool = opt(False, "shuffle the points every epoch (the handout does not)")
     noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
     hidden_disc: int = opt(1024, "width of the discriminator's two hidden layers", min=1)
     plot_every: int = opt(1, "draw the discriminator heatmap every N epochs (0: only at the end)", min=0)
-    heatmap_resolution: int = opt(200, "grid points per axis of the heatmap (the seed uses 500)", min=10, max=1000)
+    heatmap_resolution: int = opt(200, "grid points per axis of the heatmap (the handout uses 500)", min=10, max=1000)
 
 
 STYLES = ["apple", "windows", "google", "twitter", "facebook"]
@@ -85,8 +85,8 @@ class DCGANConfig(EmojiConfig):
 
 @dataclass
 class CycleGANConfig(EmojiConfig):
-    source: str = opt("apple", "style translated from (domain A, the seed's X)", choices=STYLES)
-    target: str = opt("windows", "style translated to (domain B, the seed's Y)", choices=STYLES)
+    source: str = opt("apple", "style translated from (domain A, the handout's X)", choices=STYLES)
+    target: str = opt("windows", "style translated to (domain B, the handout's Y)", choices=STYLES)
     trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
                        "revgrad: one optimizer through gradient reversal (radboud)",
                        choices=["two-optimizers", "revgrad"])
@@ -110,7 +110,7 @@ class CycleGANConfig(EmojiConfig):
 
 KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig}
 
-# Named presets: overrides of the dataclass defaults that reproduce a seed's settings.
+# Named presets: overrides of the dataclass defaults that reproduce a handout's settings.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "moons": {
         "radboud": dict(batch_size=128, epochs=10, lr_gen=1e-3, lr_disc=1e-3, lr=1e-3, loss="bce",
@@ -138,6 +138,11 @@ DEFAULT_PRESET = {"moons": "radboud", "dcgan": "toronto", "cyclegan": "toronto"}
 
 def option_name(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+def field_type(f: dataclasses.Field) -> type:
+    """int, float, str or bool: a field's type, also where annotations are strings."""
+    return f.type if isinstance(f.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[f.type]
 
 
 def validate(cfg) -> None:

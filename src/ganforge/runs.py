@@ -1,7 +1,8 @@
-"""Run folders: config.json, log.txt, stats.jsonl, pictures and checkpoints.
+"""Run folders: config.json, log.txt, stats.jsonl, metrics.json, pictures and checkpoints.
 
 A run folder is the only thing training writes and the only thing reports,
-metrics and sweeps read.
+scoring and sweeps read. This module owns its layout: file names, the numbering
+of checkpoint folders, and the format of stats.jsonl and metrics.json.
 """
 from __future__ import annotations
 
@@ -9,12 +10,79 @@ import json
 import math
 import os
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checkpoint
 from .errors import GanforgeError
+from .fileio import write_json_atomically, write_text_atomically
+
+CONFIG = "config.json"
+STATS = "stats.jsonl"
+METRICS = "metrics.json"
+LOG = "log.txt"
+REPORT = "report.html"
+CHECKPOINTS = "checkpoints"
 
 _NUMBERED = re.compile(r"^(\d{5})-")
+_CHECKPOINT = re.compile(r"^step-(\d{6,})$")
+
+
+# Checkpoint folders: checkpoints/step-000200/.
+def checkpoint_name(step: int) -> str:
+    return f"step-{step:06d}"
+
+
+def checkpoint_step(path) -> int:
+    """The step of a checkpoint folder: checkpoints/step-000200 -> 200."""
+    match = _CHECKPOINT.match(Path(path).name)
+    if match is None:
+        raise GanforgeError(f"{path} is not a checkpoint folder (expected a name such as step-000200)")
+    return int(match.group(1))
+
+
+def list_checkpoints(folder) -> list[Path]:
+    """Complete checkpoints under `folder`, oldest first (a folder appears only when complete)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _CHECKPOINT.match(p.name)) and p.is_dir()]
+    return [p for _, p in sorted(found)]
+
+
+# stats.jsonl: one JSON object per log step; evaluation records carry "kind": "eval".
+def read_stats(path) -> list[dict]:
+    """The records of a stats.jsonl file; a line cut short by a crash ends the list."""
+    records = []
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return records
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            break  # everything after a cut line is unreliable
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _finite_or_none(record: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
+
+
+@dataclass
+class Scores:
+    """What one scoring pass found: metric values, what each of them is, and what could not be scored.
+
+    info[name] describes values[name] (its metric, direction, role and companions);
+    metrics.json carries both, so reports read directions instead of guessing them.
+    """
+    values: dict[str, float] = field(default_factory=dict)
+    info: dict[str, dict] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def _next_numbered_dir(root: Path, tag: str) -> Path:
@@ -64,9 +132,9 @@ class Run:
         _check_writable(path)
         try:
             # O_EXCL: two runs started with the same --out cannot both claim it.
-            fd = os.open(path / "config.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(path / CONFIG, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            raise GanforgeError(f"--out {path} already holds a run (config.json); "
+            raise GanforgeError(f"--out {path} already holds a run ({CONFIG}); "
                                 "use --resume to continue it, or choose another folder") from None
         with os.fdopen(fd, "w") as f:
             json.dump(config, f, indent=2)
@@ -76,9 +144,9 @@ class Run:
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Run":
         path = Path(path)
-        config_file = path / "config.json"
+        config_file = path / CONFIG
         if not config_file.is_file():
-            raise GanforgeError(f"{path} is not a run folder (no config.json)")
+            raise GanforgeError(f"{path} is not a run folder (no {CONFIG})")
         try:
             config = json.loads(config_file.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -95,62 +163,55 @@ class Run:
     def log(self, message: str, echo: bool = True) -> None:
         if echo:
             print(message, flush=True)
-        with open(self.path / "log.txt", "a") as f:
+        with open(self.path / LOG, "a") as f:
             f.write(message + "\n")
 
     def append_stats(self, record: dict) -> None:
-        clean = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}
-        with open(self.path / "stats.jsonl", "a") as f:
-            f.write(json.dumps(clean) + "\n")
+        with open(self.path / STATS, "a") as f:
+            f.write(json.dumps(_finite_or_none(record)) + "\n")
         for listener in self.on_stats:
             listener()
 
     def read_stats(self) -> list[dict]:
-        stats_file = self.path / "stats.jsonl"
-        if not stats_file.exists():
-            return []
-        records = []
-        for line in stats_file.read_text().splitlines():
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # a line cut short by a crash; everything after it is unreliable
-        return records
+        return read_stats(self.path / STATS)
 
     def truncate_stats(self, key: str, last: int) -> None:
         """Keep only stats records with record[key] <= last (used when resuming)."""
         kept = [r for r in self.read_stats() if r.get(key, 0) <= last]
-        tmp = self.path / "stats.jsonl.tmp"
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept))
-        os.replace(tmp, self.path / "stats.jsonl")
+        write_text_atomically(self.path / STATS, "".join(json.dumps(r) + "\n" for r in kept))
 
     def write_json(self, name: str, data) -> Path:
-        target = self.path / name
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2) + "\n")
-        os.replace(tmp, target)
-        return target
+        return write_json_atomically(self.path / name, data)
 
-    # Pictures.
-    def save_figure(self, fig, relpath: str) -> Path:
-        import matplotlib.pyplot as plt
-
-        target = self.path / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(target, dpi=100)
-        plt.close(fig)
-        return target
+    def write_metrics(self, step: int, scores: Scores, checkpoint: str | None = None) -> Path:
+        """metrics.json: the values of one scoring pass, with what each value is (metric_info)."""
+        data = {"kind": self.kind, "step": step}
+        if checkpoint is not None:
+            data["checkpoint"] = checkpoint
+        data.update(metrics=_finite_or_none(scores.values), notes=list(scores.notes), metric_info=scores.info)
+        return self.write_json(METRICS, data)
 
     # Checkpoints.
     @property
     def checkpoint_dir(self) -> Path:
-        return self.path / "checkpoints"
+        return self.path / CHECKPOINTS
 
-    def save_checkpoint(self, step: int, modules: dict, optimizers: dict, extra: dict | None = None) -> Path:
-        return checkpoint.save(self.checkpoint_dir, step, modules, optimizers, extra)
+    def checkpoints(self) -> list[Path]:
+        return list_checkpoints(self.checkpoint_dir)
 
     def latest_checkpoint(self) -> Path | None:
-        found = checkpoint.list_checkpoints(self.checkpoint_dir)
+        found = self.checkpoints()
         return found[-1] if found else None
+
+    def checkpoint_at(self, step: int | None) -> Path:
+        """The checkpoint of `step` (None: the latest); an error names the steps there are."""
+        found = self.checkpoints()
+        if not found:
+            raise GanforgeError(f"{self.path} has no checkpoint yet")
+        if step is None:
+            return found[-1]
+        for path in found:
+            if checkpoint_step(path) == step:
+                return path
+        steps = ", ".join(str(checkpoint_step(p)) for p in found)
+        raise GanforgeError(f"{self.path} has no checkpoint at step {step}; it has {steps}")

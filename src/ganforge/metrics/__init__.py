@@ -1,24 +1,28 @@
-"""Metrics that need no downloaded weights, one module per family, registered by name.
+"""Metrics that need no downloaded weights: pure functions of tensors, one module per family.
 
-    from ganforge.metrics import list_metrics, moons_metrics
-    for name, kind, description in list_metrics():
-        print(f"{name:18} {kind:12} {description}")
+Each family registers its metrics in METRICS (registry.py) with their direction and
+their baselines; importing this package imports every family, in the order their
+values appear in metrics.json.
 
-Importing this package imports every family, which fills METRICS.
+    from ganforge.metrics import list_metrics
+    for m in list_metrics():
+        print(m.name, m.scope, m.better, m.description)
 """
-from .registry import KINDS, METRICS, Metric, get_metric, list_metrics, register
-from .moons import coverage, density, energy_distance, grid_js, grid_kl, mmd2, moons_metrics, precision, recall
+from .registry import BASELINES, METRICS, SCOPES, Extra, Metric, get_metric, list_metrics, metrics_in, register
+from .translation import histogram_match, l1_translation, ssim_translation, cycle_psnr
+from .style import share_classified_as, style_rate, target_style_rate
+from .palette import PaletteProbe, colour_histograms, enough_to_hold_out, fit_palette_probe, target_palette_rate
 from .swd import laplacian_pyramid, swd
-from .ssim import psnr, ssim
 from .fd import frechet_distance, frechet_distance_from_stats, kid
-from .translation import histogram_match, translation_metrics
-from .features import fd_style, kid_style
-from .palette import PaletteProbe, colour_histograms, fit_palette_probe
+from .moons import coverage, density, energy_distance, grid_js, grid_kl, mmd2, precision, recall
+from .ssim import psnr, ssim
 
 __all__ = [
-    "KINDS", "METRICS", "Metric", "get_metric", "list_metrics", "register",
-    "moons_metrics", "mmd2", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
-    "swd", "laplacian_pyramid", "ssim", "psnr", "frechet_distance", "frechet_distance_from_stats", "kid",
-    "histogram_match", "translation_metrics", "fd_style", "kid_style",
-    "PaletteProbe", "colour_histograms", "fit_palette_probe",
+    "BASELINES", "METRICS", "SCOPES", "Extra", "Metric", "get_metric", "list_metrics", "metrics_in", "register",
+    "histogram_match", "l1_translation", "ssim_translation", "cycle_psnr",
+    "share_classified_as", "style_rate", "target_style_rate",
+    "PaletteProbe", "colour_histograms", "enough_to_hold_out", "fit_palette_probe", "target_palette_rate",
+    "swd", "laplacian_pyramid", "frechet_distance", "frechet_distance_from_stats", "kid",
+    "mmd2", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
+    "ssim", "psnr",
 ]

@@ -11,6 +11,8 @@ import torch
 from ..errors import GanforgeError
 from .registry import register
 
+KID_SUBSETS = 50  # subsets a scored KID averages over (the 100-image test sets make every subset the whole set)
+
 
 def _features(x: torch.Tensor, what: str, min_rows: int = 2) -> torch.Tensor:
     if x.ndim != 2:
@@ -53,8 +55,6 @@ def frechet_distance_from_stats(mu1: torch.Tensor, cov1: torch.Tensor, mu2: torc
     return max(float(value), 0.0)  # a squared distance; round-off can push it a hair below 0
 
 
-@register("fd", "images", "Frechet distance between Gaussians fitted to two feature sets (FID with Inception "
-          "features); lower is better", higher_is_better=False, inputs="features")
 def frechet_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
     """FD between the mean and (unbiased) covariance of each feature set (N, D); float64."""
     x, y = _features(real, "real"), _features(fake, "fake")
@@ -74,8 +74,6 @@ def _mmd2_polynomial(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return within - 2 * k_xy.mean()
 
 
-@register("kid", "images", "kernel inception distance: unbiased MMD^2, cubic polynomial kernel, mean over "
-          "subsets (kid_std: their spread); lower is better", higher_is_better=False, inputs="features")
 def kid(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, n_subsets: int = 100,
         subset_size: int = 1000) -> dict[str, float]:
     """KID (Binkowski et al. 2018): {"kid": mean, "kid_std": std over subsets}.
@@ -98,3 +96,17 @@ def kid(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, n_subsets: int = 
         values.append(_mmd2_polynomial(xs, ys))
     values = torch.stack(values)
     return {"kid": float(values.mean()), "kid_std": float(values.std(unbiased=False))}
+
+
+@register("fd", "images", "Frechet distance between Gaussians fitted to StyleNet features (the project's own emoji "
+          "network, `ganforge eval train-features`; FID does the same with Inception features)",
+          higher_is_better=False, baselines=("floor",), headline=True)
+def fd_to_reference(candidate_features: torch.Tensor, reference_features: torch.Tensor) -> float:
+    return frechet_distance(reference_features, candidate_features)
+
+
+@register("kid", "images", "kernel distance between StyleNet features: unbiased MMD^2, cubic polynomial kernel, "
+          "mean over subsets (KID with the project's own features)", higher_is_better=False, baselines=("floor",),
+          headline=True)
+def kid_to_reference(candidate_features: torch.Tensor, reference_features: torch.Tensor, seed: int = 0) -> float:
+    return kid(reference_features, candidate_features, seed=seed, n_subsets=KID_SUBSETS)["kid"]

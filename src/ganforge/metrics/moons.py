@@ -1,7 +1,7 @@
-"""Metrics between 2-D point sets: a generator's samples against the moons.
+"""Metrics between 2-D point sets: a generator's samples (candidate) against the moons (reference).
 
-Every metric is computed twice by `moons_metrics`: real vs fake (the value) and
-real vs an independent real sample of the same size (the floor). A finite sample
+Scoring computes every metric twice: against the generated points (the value) and
+against an independent real sample of the same size (the floor). A finite sample
 never scores a perfect 0 (or 1), so the floor is what "as good as the data" reads.
 
 All metrics work in float64 on the CPU; at n = 2000 the pairwise matrices are
@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from ..errors import GanforgeError
-from .registry import METRICS, register
+from .registry import register
 
 try:  # scipy is optional: without it there is no exact w1
     from scipy.optimize import linear_sum_assignment
@@ -44,15 +44,15 @@ def _off_diagonal_mean(m: torch.Tensor) -> torch.Tensor:
     return (m.sum() - m.diagonal().sum()) / (n * (n - 1))
 
 
-@register("mmd2", "moons", "squared MMD, RBF kernel with median-heuristic bandwidth, unbiased; lower is better",
-          higher_is_better=False)
-def mmd2(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
+@register("mmd2", "points", "squared MMD, RBF kernel with median-heuristic bandwidth, unbiased",
+          higher_is_better=False, baselines=("floor",), headline=True)
+def mmd2(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """Unbiased MMD^2 with k(a, b) = exp(-|a - b|^2 / (2 s^2)).
 
     s is the median distance between distinct points of the pooled sample, so the
     kernel adapts to the scale of the data; the estimate can dip below 0.
     """
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     bandwidth = torch.pdist(torch.cat([x, y])).median().clamp_min(1e-12)
 
     def kernel(a, b):
@@ -61,11 +61,11 @@ def mmd2(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
     return float(value)
 
 
-@register("energy", "moons", "energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'|, unbiased; lower is better",
-          higher_is_better=False)
-def energy_distance(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
+@register("energy", "points", "energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'|, unbiased",
+          higher_is_better=False, baselines=("floor",))
+def energy_distance(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """The squared energy distance (Szekely & Rizzo), with U-statistics within sets."""
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     value = 2 * _cdist(x, y).mean() - _off_diagonal_mean(_cdist(x, x)) - _off_diagonal_mean(_cdist(y, y))
     return float(value)
 
@@ -87,25 +87,25 @@ def _kl(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
     return (p[mask] * (p[mask] / q[mask]).log()).sum()
 
 
-@register("grid_kl", "moons", "KL(real || fake) in nats between 25x25 histograms on [-2.5, 2.5]^2, "
-          "add-0.5 smoothed; lower is better", higher_is_better=False)
-def grid_kl(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
+@register("grid_kl", "points", "KL(real || fake) in nats between 25x25 histograms on [-2.5, 2.5]^2, "
+          "add-0.5 smoothed", higher_is_better=False, baselines=("floor",))
+def grid_kl(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """KL(real || fake) of the grid histograms (GAN Lab's measure).
 
     A fake histogram with an empty bin where real has mass would make KL infinite,
     so both histograms get PSEUDO_COUNT added to every bin before normalizing.
     """
-    p = _histogram(_points(real, "real")) + PSEUDO_COUNT
-    q = _histogram(_points(fake, "fake")) + PSEUDO_COUNT
+    p = _histogram(_points(reference, "reference")) + PSEUDO_COUNT
+    q = _histogram(_points(candidate, "candidate")) + PSEUDO_COUNT
     return float(_kl(p / p.sum(), q / q.sum()))
 
 
-@register("grid_js", "moons", "Jensen-Shannon divergence in nats (max ln 2) between 25x25 histograms on "
-          "[-2.5, 2.5]^2; lower is better", higher_is_better=False)
-def grid_js(real: torch.Tensor, fake: torch.Tensor, seed: int = 0) -> float:
+@register("grid_js", "points", "Jensen-Shannon divergence in nats (max ln 2) between 25x25 histograms on "
+          "[-2.5, 2.5]^2", higher_is_better=False, baselines=("floor",))
+def grid_js(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """JS of the raw grid histograms: finite without smoothing, since m > 0 wherever p or q is."""
-    p = _histogram(_points(real, "real"))
-    q = _histogram(_points(fake, "fake"))
+    p = _histogram(_points(reference, "reference"))
+    q = _histogram(_points(candidate, "candidate"))
     p, q = p / p.sum(), q / q.sum()
     m = (p + q) / 2
     return float((_kl(p, m) + _kl(q, m)) / 2)
@@ -124,51 +124,51 @@ def _inside(points: torch.Tensor, centres: torch.Tensor, radii: torch.Tensor) ->
     return _cdist(points, centres) <= radii[None, :]
 
 
-@register("precision", "moons", "fraction of fake points inside the real k-NN balls (k=3, Kynkaanniemi 2019); "
-          "higher is better", higher_is_better=True)
-def precision(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, k: int = 3) -> float:
+@register("precision", "points", "fraction of fake points inside the real k-NN balls (k=3, Kynkaanniemi 2019)",
+          higher_is_better=True, baselines=("floor",), headline=True)
+def precision(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0, k: int = 3) -> float:
     """How much of the fake sample looks real: fake points within the real manifold estimate."""
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     return float(_inside(y, x, _knn_radius(x, k)).any(dim=1).double().mean())
 
 
-@register("recall", "moons", "fraction of real points inside the fake k-NN balls (k=3, Kynkaanniemi 2019); "
-          "higher is better", higher_is_better=True)
-def recall(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, k: int = 3) -> float:
+@register("recall", "points", "fraction of real points inside the fake k-NN balls (k=3, Kynkaanniemi 2019)",
+          higher_is_better=True, baselines=("floor",), headline=True)
+def recall(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0, k: int = 3) -> float:
     """How much of the real sample the generator reaches: falls when modes are dropped."""
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     return float(_inside(x, y, _knn_radius(y, k)).any(dim=1).double().mean())
 
 
-@register("density", "moons", "mean count of real k-NN balls holding each fake point / k (k=5, Naeem 2020); "
-          "about 1 when matched, higher is better", higher_is_better=True)
-def density(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, k: int = 5) -> float:
+@register("density", "points", "mean count of real k-NN balls holding each fake point / k (k=5, Naeem 2020); "
+          "about 1 when matched", higher_is_better=True, baselines=("floor",))
+def density(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0, k: int = 5) -> float:
     """Like precision but counts overlapping balls, so a few outlying real points matter less.
 
     Unbounded above: fake points piled into dense real regions give > 1.
     """
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     return float(_inside(y, x, _knn_radius(x, k)).double().sum() / (k * y.shape[0]))
 
 
-@register("coverage", "moons", "fraction of real k-NN balls (k=5) holding at least one fake point "
-          "(Naeem 2020); higher is better", higher_is_better=True)
-def coverage(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, k: int = 5) -> float:
+@register("coverage", "points", "fraction of real k-NN balls (k=5) holding at least one fake point "
+          "(Naeem 2020)", higher_is_better=True, baselines=("floor",))
+def coverage(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0, k: int = 5) -> float:
     """Like recall but built on real balls only, so fake outliers cannot inflate it."""
-    x, y = _points(real, "real"), _points(fake, "fake")
+    x, y = _points(reference, "reference"), _points(candidate, "candidate")
     return float(_inside(y, x, _knn_radius(x, k)).any(dim=0).double().mean())
 
 
 if linear_sum_assignment is not None:
-    @register("w1", "moons", "exact 1-Wasserstein distance (optimal matching, up to 1000 points per set); "
-              "lower is better", higher_is_better=False)
-    def w1(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, max_points: int = 1000) -> float:
+    @register("w1", "points", "exact 1-Wasserstein distance (optimal matching, up to 1000 points "
+              "per set)", higher_is_better=False, baselines=("floor",), headline=True)
+    def w1(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0, max_points: int = 1000) -> float:
         """Mean distance of the optimal one-to-one matching between equal-size subsamples.
 
         The assignment costs O(n^3): 0.08 s at 1000 points, 0.7 s at 2000, so larger
         sets are subsampled (seeded) to max_points.
         """
-        x, y = _points(real, "real"), _points(fake, "fake")
+        x, y = _points(reference, "reference"), _points(candidate, "candidate")
         n = min(x.shape[0], y.shape[0], max_points)
         gen = torch.Generator().manual_seed(seed)
         x = x[torch.randperm(x.shape[0], generator=gen)[:n]]
@@ -177,25 +177,3 @@ if linear_sum_assignment is not None:
         rows, cols = linear_sum_assignment(cost)
         return float(cost[rows, cols].mean())
 
-
-def moons_metrics(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor, seed: int = 0,
-                  n: int = 2000) -> dict[str, dict[str, float]]:
-    """Every registered moons metric on seeded subsamples of n points.
-
-    value: real vs fake. floor: real vs real_ref, an independent real sample, on
-    the same real subsample, so the two numbers differ only in the second set.
-    Returns {"mmd2": {"value": .., "floor": ..}, "energy": {...}, ...}.
-    """
-    sets = {"real": real, "fake": fake, "real_ref": real_ref}
-    for what, x in sets.items():
-        _points(x, what)
-        if x.shape[0] < n:
-            raise GanforgeError(f"{what} holds {x.shape[0]} points; moons_metrics draws n = {n} "
-                                f"(pass a smaller n or more points)")
-    gen = torch.Generator().manual_seed(seed)
-    real, fake, real_ref = (x.detach().cpu()[torch.randperm(x.shape[0], generator=gen)[:n]] for x in sets.values())
-    results = {}
-    for m in METRICS.values():
-        if m.kind == "moons":
-            results[m.name] = {"value": m.fn(real, fake, seed=seed), "floor": m.fn(real, real_ref, seed=seed)}
-    return results

@@ -1,6 +1,6 @@
 """Palette rate: does an image use one style's colours or another's, judged by colours alone?
 
-The style classifier (metrics/features.py) looks at drawing as well as colour, so a
+The style classifier (StyleNet, metrics/style.py) looks at drawing as well as colour, so a
 translation that keeps the source's shapes scores low there even when its colours
 are right. This probe sees only each image's colour histogram (8 levels per channel,
 512 bins, square-rooted so that a large flat background does not drown the rest) and
@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..errors import GanforgeError
 from .common import as_images
-from .registry import register
+from .registry import Extra, register
 
 LEVELS = 8          # per channel: 8 x 8 x 8 = 512 colour bins
 L2 = 1e-3           # ridge penalty: many bins are rare, and their weights should not grow without bound
@@ -99,9 +99,12 @@ def fit_palette_probe(style_images: torch.Tensor, versus_images: torch.Tensor,
     return PaletteProbe(style, versus, weight, bias, heldout_accuracy=float((right_pos + right_neg) / 2))
 
 
-@register("target_palette_rate", "translation", "share of translations whose colour histogram a linear probe, "
-          "fitted on the two styles' training images, assigns to the target style (reported with the probe's "
-          "held-out accuracy, palette_probe_accuracy); higher is better", higher_is_better=True, inputs="palettes")
-def target_palette_rate(translated: torch.Tensor, target_style_images: torch.Tensor,
-                        source_style_images: torch.Tensor) -> float:
-    return fit_palette_probe(target_style_images, source_style_images).rate(translated, "translated")
+@register("target_palette_rate", "translation", "share of images whose colour histogram a linear probe, fitted "
+          "on the two styles' training images, assigns to the target style", higher_is_better=True,
+          baselines=("identity", "floor"), headline=True,
+          extras=(Extra("palette_probe_accuracy", "the probe's accuracy on held-out training images of both styles"),))
+def target_palette_rate(candidate: torch.Tensor, palette_probe: PaletteProbe, target_style: str) -> dict:
+    """The probe judges both directions of a run; it was fitted with one of the two styles as its positive side."""
+    share = palette_probe.rate(candidate)
+    rate = share if target_style == palette_probe.style else 1 - share
+    return {"target_palette_rate": rate, "palette_probe_accuracy": palette_probe.heldout_accuracy}

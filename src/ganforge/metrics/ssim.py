@@ -1,9 +1,8 @@
 """SSIM and PSNR between paired images, one value per image.
 
 `ssim` and `psnr` take float images in [0, data_range] (map [-1, 1] images with
-(x + 1) / 2) or uint8 images, which are divided by 255 first. The registered
-metrics "ssim" and "psnr" take the project's uint8 or [-1, 1] images and report
-the mean over the batch. Computed in float64.
+(x + 1) / 2) or uint8 images, which are divided by 255 first. Computed in float64.
+The translation metrics (translation.py) report their means.
 """
 from __future__ import annotations
 
@@ -11,8 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from ..errors import GanforgeError
-from .common import as_images, same_shape
-from .registry import register
+from .common import same_shape
 
 WINDOW = 11   # Gaussian window side (Wang et al. 2004)
 SIGMA = 1.5   # its standard deviation in pixels
@@ -64,22 +62,3 @@ def psnr(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0) -> torch.Ten
     mse = ((a - b) ** 2).flatten(1).mean(dim=1)
     floor = data_range ** 2 * 10 ** (-MAX_PSNR / 10)  # the MSE at which PSNR reaches the cap
     return 10 * torch.log10(data_range ** 2 / mse.clamp_min(floor))
-
-
-@register("ssim", "images", "mean structural similarity of paired images (11x11 Gaussian window, sigma 1.5); "
-          "1 is identical, higher is better", higher_is_better=True, inputs="pairs")
-def mean_ssim(a: torch.Tensor, b: torch.Tensor, seed: int = 0) -> float:
-    """For the registry: uint8 or [-1, 1] images, like every other image metric."""
-    return float(ssim(_from_signed(a, "a"), _from_signed(b, "b")).mean())
-
-
-@register("psnr", "images", f"mean peak signal-to-noise ratio of paired images in dB (capped at {MAX_PSNR:g}); "
-          "higher is better", higher_is_better=True, inputs="pairs")
-def mean_psnr(a: torch.Tensor, b: torch.Tensor, seed: int = 0) -> float:
-    """For the registry: uint8 or [-1, 1] images, like every other image metric."""
-    return float(psnr(_from_signed(a, "a"), _from_signed(b, "b")).mean())
-
-
-def _from_signed(x: torch.Tensor, what: str) -> torch.Tensor:
-    return (as_images(x, what) + 1) / 2  # [-1, 1] -> [0, 1]
-

@@ -87,8 +87,6 @@ def _sorted_projections(desc: torch.Tensor, directions: torch.Tensor) -> torch.T
     return proj.sort(dim=1).values
 
 
-@register("swd", "images", "sliced Wasserstein distance x1e3 between 7x7 Laplacian-pyramid patches, mean over "
-          "levels (ProGAN); lower is better", higher_is_better=False)
 def swd(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, patches_per_image: int = 128,
         n_directions: int = 512, min_resolution: int = 16) -> dict[str, float]:
     """SWD per pyramid level and its mean, x1e3: {"swd": .., "swd_32": .., "swd_16": ..}.
@@ -125,3 +123,16 @@ def swd(real: torch.Tensor, fake: torch.Tensor, seed: int = 0, patches_per_image
         results[f"swd_{level_real.shape[-1]}"] = total / n_directions * 1e3
     results = {"swd": sum(results.values()) / len(results), **results}
     return results
+
+
+@register("swd", "images", "sliced Wasserstein distance x1e3 between 7x7 Laplacian-pyramid patches of the images "
+          "and as many real images of the wanted style, mean over levels (ProGAN)", higher_is_better=False,
+          baselines=("floor",), headline=True)
+def swd_to_reference(candidate: torch.Tensor, reference: torch.Tensor, seed: int = 0) -> float:
+    """SWD of the candidate images against a seeded subset of the reference, as many images as the candidates.
+
+    The subset depends only on the seed and the sizes, so the floor (real held-out
+    images as the candidate) is measured against the same reference images.
+    """
+    order = torch.randperm(reference.shape[0], generator=torch.Generator().manual_seed(seed))[:candidate.shape[0]]
+    return swd(reference[order], candidate, seed=seed)["swd"]

@@ -2,7 +2,7 @@
 
 The emoji styles pair images by codepoint, so every source x has its true
 translation y. A score only means something next to baselines that need no
-learning, so each translation score comes with:
+learning, so scoring also calls these with other candidates:
 
 - identity: x itself, the translator that does nothing;
 - histmatch: x with its colours mapped onto the target style's colour distribution
@@ -17,8 +17,8 @@ from __future__ import annotations
 import torch
 
 from ..errors import GanforgeError
-from .common import as_images, same_shape
-from .registry import METRICS, register
+from .common import as_images
+from .registry import register
 from .ssim import psnr, ssim
 
 
@@ -61,53 +61,20 @@ def _mean_ssim(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(ssim((a + 1) / 2, (b + 1) / 2).mean())
 
 
-@register("l1_translation", "translation", "mean |G(x) - y| per pixel in [-1, 1] units; lower is better",
-          higher_is_better=False)
-def l1_translation(source, translated, target, reconstructed, reference) -> float:
-    return _l1(as_images(translated, "translated"), as_images(target, "target"))
+@register("l1_translation", "translation", "mean |G(x) - y| per pixel in [-1, 1] units, y the true target",
+          higher_is_better=False, baselines=("identity", "histmatch"), stem="l1", headline=True)
+def l1_translation(candidate: torch.Tensor, target: torch.Tensor) -> float:
+    return _l1(as_images(candidate, "candidate"), as_images(target, "target"))
 
 
-@register("l1_identity", "translation", "baseline: mean |x - y| per pixel, the do-nothing translator; "
-          "lower is better", higher_is_better=False)
-def l1_identity(source, translated, target, reconstructed, reference) -> float:
-    return _l1(as_images(source, "source"), as_images(target, "target"))
+@register("ssim_translation", "translation", "mean SSIM of G(x) against the true target y; 1 is perfect",
+          higher_is_better=True, baselines=("identity",), stem="ssim", headline=True)
+def ssim_translation(candidate: torch.Tensor, target: torch.Tensor) -> float:
+    return _mean_ssim(as_images(candidate, "candidate"), as_images(target, "target"))
 
 
-@register("l1_histmatch", "translation", "baseline: mean |hm(x) - y| per pixel, x recoloured to the target "
-          "style's colour histogram; lower is better", higher_is_better=False)
-def l1_histmatch(source, translated, target, reconstructed, reference) -> float:
-    return _l1(histogram_match(source, reference), as_images(target, "target"))
-
-
-@register("ssim_translation", "translation", "mean SSIM of G(x) against y; 1 is perfect, higher is better",
-          higher_is_better=True)
-def ssim_translation(source, translated, target, reconstructed, reference) -> float:
-    return _mean_ssim(as_images(translated, "translated"), as_images(target, "target"))
-
-
-@register("ssim_identity", "translation", "baseline: mean SSIM of x against y, the do-nothing translator; "
-          "higher is better", higher_is_better=True)
-def ssim_identity(source, translated, target, reconstructed, reference) -> float:
-    return _mean_ssim(as_images(source, "source"), as_images(target, "target"))
-
-
-@register("cycle_psnr", "translation", "mean PSNR in dB of the cycle F(G(x)) against x (capped at 100); "
-          "higher is better", higher_is_better=True)
-def cycle_psnr(source, translated, target, reconstructed, reference) -> float:
+@register("cycle_psnr", "translation", "mean PSNR in dB of the cycle F(G(x)) against x (capped at 100)",
+          higher_is_better=True, headline=True)
+def cycle_psnr(source: torch.Tensor, reconstructed: torch.Tensor) -> float:
     x, r = as_images(source, "source"), as_images(reconstructed, "reconstructed")
     return float(psnr((r + 1) / 2, (x + 1) / 2).mean())
-
-
-def translation_metrics(source: torch.Tensor, translated: torch.Tensor, target: torch.Tensor,
-                        reconstructed: torch.Tensor, reference: torch.Tensor) -> dict[str, float]:
-    """Every registered translation metric: {"l1_translation": .., "l1_identity": .., ...}.
-
-    source x, translated G(x), target y, reconstructed F(G(x)): paired, one shape.
-    reference: other target-style images (not the targets y) for the histmatch baseline.
-    """
-    sets = {"source": source, "translated": translated, "target": target, "reconstructed": reconstructed}
-    for what, images in sets.items():
-        as_images(images, what)
-        same_shape(source, images, "source", what)
-    return {m.name: m.fn(source, translated, target, reconstructed, reference)
-            for m in METRICS.values() if m.kind == "translation" and m.inputs == "translation"}

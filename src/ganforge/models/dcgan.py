@@ -3,21 +3,7 @@ from __future__ import annotations
 
 from torch import nn
 
-
-def upconv(in_ch: int, out_ch: int, batch_norm: bool = True) -> nn.Sequential:
-    """Nearest upsampling x2 then a 5x5 convolution (stride 1, padding 2)."""
-    layers = [nn.Upsample(scale_factor=2), nn.Conv2d(in_ch, out_ch, 5, 1, 2, bias=not batch_norm)]
-    if batch_norm:
-        layers.append(nn.BatchNorm2d(out_ch))
-    return nn.Sequential(*layers)
-
-
-def downconv(in_ch: int, out_ch: int, padding: int = 2, batch_norm: bool = True) -> nn.Sequential:
-    """A 5x5 convolution with stride 2 that halves the spatial size."""
-    layers = [nn.Conv2d(in_ch, out_ch, 5, 2, padding, bias=not batch_norm)]
-    if batch_norm:
-        layers.append(nn.BatchNorm2d(out_ch))
-    return nn.Sequential(*layers)
+from .layers import downconv, upconv
 
 
 class DCGenerator(nn.Module):
@@ -42,7 +28,7 @@ class DCGenerator(nn.Module):
 
 
 class DCDiscriminator(nn.Module):
-    """Images (B, 3, 32, 32) -> scores (B, 1); no sigmoid. Paddings 2, 2, 2, 1 as derived in the seed."""
+    """Images (B, 3, 32, 32) -> scores (B, 1); no sigmoid. Paddings 2, 2, 2, 1 as derived in the handout."""
 
     def __init__(self, conv_dim: int = 32):
         super().__init__()

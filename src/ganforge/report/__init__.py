@@ -12,44 +12,43 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..runs import CONFIG, METRICS, REPORT, STATS
 from .files import is_sweep, read_run, read_sweep
 from .html import write_page
+from .run_page import run_page
+from .sweep_page import sweep_page
+from . import tensorboard as tb
 
-REPORT_NAME = "report.html"
-
-__all__ = ["write_report", "write_run_report", "write_sweep_report", "export_tensorboard", "REPORT_NAME"]
+__all__ = ["write_report", "write_run_report", "write_sweep_report", "export_tensorboard"]
+export_tensorboard = tb.export_tensorboard
 
 
 def write_run_report(run_dir) -> Path:
-    from .run_page import run_page
-
     run_dir = Path(run_dir)
-    return write_page(run_dir / REPORT_NAME, run_page(read_run(run_dir)))
+    return write_page(run_dir / REPORT, run_page(read_run(run_dir)))
 
 
 def _stale(run_dir: Path) -> bool:
     """True when a run's report is missing or older than the files it is built from."""
-    report = run_dir / REPORT_NAME
+    report = run_dir / REPORT
     if not report.is_file():
         return True
-    newest = max((p.stat().st_mtime for p in (run_dir / "stats.jsonl", run_dir / "metrics.json",
-                                               run_dir / "config.json", run_dir / "samples", run_dir / "heatmaps")
+    newest = max((p.stat().st_mtime for p in (run_dir / STATS, run_dir / METRICS,
+                                               run_dir / CONFIG, run_dir / "samples", run_dir / "heatmaps")
                   if p.exists()), default=0.0)
     return newest > report.stat().st_mtime
 
 
 def write_sweep_report(sweep_dir, run_reports: bool = True) -> Path:
     """The sweep's report.html; with run_reports, first each run's own report (where missing or stale)."""
-    from .sweep_page import sweep_page
-
     sweep_dir = Path(sweep_dir)
     data = read_sweep(sweep_dir)
     if run_reports:
         for entry in data["runs"]:
             folder = sweep_dir / entry.get("folder", entry.get("name", ""))
-            if (folder / "config.json").is_file() and _stale(folder):
+            if (folder / CONFIG).is_file() and _stale(folder):
                 write_run_report(folder)
-    return write_page(sweep_dir / REPORT_NAME, sweep_page(sweep_dir, data))
+    return write_page(sweep_dir / REPORT, sweep_page(sweep_dir, data))
 
 
 def write_report(path, tensorboard: bool = False) -> Path:
@@ -59,9 +58,7 @@ def write_report(path, tensorboard: bool = False) -> Path:
     """
     path = Path(path)
     if tensorboard:
-        from .tensorboard import tensorboard_available
-
-        if not tensorboard_available():
+        if not tb.tensorboard_available():
             raise GanforgeError("--tensorboard needs the tensorboard package: pip install 'ganforge[tensorboard]'")
     if not path.is_dir():
         raise GanforgeError(f"{path} is not a folder; give a run folder or a sweep folder")
@@ -70,19 +67,12 @@ def write_report(path, tensorboard: bool = False) -> Path:
         if tensorboard:
             for entry in read_sweep(path)["runs"]:
                 folder = path / entry.get("folder", entry.get("name", ""))
-                if (folder / "config.json").is_file():
-                    export_tensorboard(folder)
+                if (folder / CONFIG).is_file():
+                    tb.export_tensorboard(folder)
         return report
-    if not (path / "config.json").is_file():
+    if not (path / CONFIG).is_file():
         raise GanforgeError(f"{path} is neither a run folder (config.json) nor a sweep folder (sweep.json)")
     report = write_run_report(path)
     if tensorboard:
-        export_tensorboard(path)
+        tb.export_tensorboard(path)
     return report
-
-
-def export_tensorboard(run_dir) -> Path | None:
-    """Write RUN/tensorboard/ from the run's files; None when TensorBoard is not installed."""
-    from .tensorboard import export_tensorboard as export
-
-    return export(run_dir)

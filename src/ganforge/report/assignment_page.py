@@ -10,12 +10,15 @@ import io
 import json
 from pathlib import Path
 
-from ..errors import GanforgeError
-from . import figures as figs
-from .files import grouped_metrics, read_run, read_sweep
-from .html import esc, fmt, img, page, section, slider, table, write_page
+from matplotlib.figure import Figure
 
-REPORT_NAME = "report.html"
+from ..errors import GanforgeError
+from ..metrics import get_metric, metrics_in
+from ..runs import CONFIG, REPORT
+from ..scoring import direction_prefix
+from . import figures as figs
+from .files import BASELINE_LABELS, MetricInfo, grouped_metrics, read_run, read_sweep
+from .html import esc, fmt, img, page, section, slider, table, write_page
 _COLORS = ["#2f6fdf", "#e0593d", "#2e9d57", "#8e44ad"]
 GRID_STYLE = "width:380px;height:auto"   # sample grids shown side by side
 _UNITS = {"moons": ("epoch", "epoch"), "dcgan": ("iter", "iteration"), "cyclegan": ("iter", "iteration")}
@@ -41,14 +44,16 @@ def trend(records: list[dict], key: str, step_key: str, unit: str, label: str | 
     return f"{label} {verb} from {_num(v0)} in {unit} {s0} to {_num(v1)} in {unit} {s1}"
 
 
-def vs_floor(metrics: dict, names: list[str], suffix: str = "floor", word: str = "real-vs-real floor") -> list[str]:
+def headline_phrases(run, prefix: str = "") -> list[str]:
+    """'label value (baseline value, ...)' for each headline score of the run (of one direction, by prefix)."""
+    info, metrics = run.metric_info, run.metrics
     out = []
-    for name in names:
-        value = metrics.get(name)
-        if value is None:
+    for name, value in metrics.items():
+        if not (name.startswith(prefix) and info.is_value(name) and info.headline(name)) or value is None:
             continue
-        base = metrics.get(f"{name}_{suffix}")
-        out.append(f"{name} {_num(value)}" + (f" ({word} {_num(base)})" if base is not None else ""))
+        bases = [f"{BASELINE_LABELS[role]} {_num(metrics[key])}" for role, key in info.baselines(name).items()
+                 if metrics.get(key) is not None]
+        out.append(f"{info.label(name)} {_num(value)}" + (f" ({', '.join(bases)})" if bases else ""))
     return out
 
 
@@ -65,6 +70,13 @@ def _sentence(parts: list[str | None]) -> str:
 
 def summary(parts: list[str | None]) -> str:
     return f'<p class="summary">{esc(_sentence(parts))}</p>'
+
+
+# The paired translation error, read against its do-nothing companion in the reconstruction study.
+L1 = get_metric("l1_translation")
+L1_IDENTITY = L1.companion("identity")
+# What the lambda_cycle studies draw: every headline score of a translation.
+TRANSLATION_HEADLINES = [m.name for m in metrics_in({"translation", "images"}) if m.headline]
 
 
 # Pictures and tables.
@@ -89,11 +101,9 @@ def _heatmap_slider(run, ident: str) -> str:
     return slider(frames, "epoch", ident)
 
 
-def metrics_table(metrics: dict, keep=None) -> str:
+def metrics_table(run) -> str:
     rows = []
-    for r in grouped_metrics(metrics):
-        if keep is not None and not any(k in r["name"] for k in keep):
-            continue
+    for r in grouped_metrics(run.metrics, run.metric_info):
         rows.append([r["name"], fmt(r["value"]), fmt(r.get("floor")), fmt(r.get("identity"))])
     if not rows:
         return ""
@@ -136,7 +146,7 @@ class Folder:
 
     def run(self, name: str):
         rel = self.manifest.get("runs", {}).get(name)
-        if rel and (self.path / rel / "config.json").is_file():
+        if rel and (self.path / rel / CONFIG).is_file():
             return read_run(self.path / rel)
         return None
 
@@ -149,7 +159,7 @@ class Folder:
         out = []
         for entry in data["runs"]:
             folder = self.path / rel / entry.get("folder", entry["name"])
-            if (folder / "config.json").is_file():
+            if (folder / CONFIG).is_file():
                 values = dict(entry.get("options") or {})
                 run = read_run(folder)
                 for key in ("lambda_cycle", "seed"):
@@ -164,7 +174,7 @@ def _directions(run) -> list[tuple[str, str]]:
 
 
 def _direction_metrics(run, src: str, dst: str) -> dict:
-    prefix = f"{src}2{dst}_"
+    prefix = direction_prefix(src, dst)
     return {k[len(prefix):]: v for k, v in run.metrics.items() if k.startswith(prefix)}
 
 
@@ -188,14 +198,12 @@ def _moons_section(folder: Folder, name: str, ident: str, title: str, question: 
         last = next((r["disc_acc"] for r in reversed(records) if isinstance(r.get("disc_acc"), (int, float))), None)
         if last is not None:
             parts.append(f"the final discriminator accuracy is {_num(last)}, {_num(abs(last - 0.5))} from 0.5")
-    metric_text = vs_floor(run.metrics, ["precision", "recall", "coverage", "w1", "mmd2"])
+    metric_text = headline_phrases(run)
     if metric_text:
         parts.append("moons metrics after training: " + ", ".join(metric_text))
     body = (f'<p class="note">{esc(question)}</p>'
             + _row(_heatmap_slider(run, f"{ident}-heatmaps"), _curves(run))
-            + metrics_table(run.metrics, ["precision", "recall", "coverage", "density", "w1", "mmd2", "energy",
-                                          "grid_js"])
-            + summary(parts))
+            + metrics_table(run) + summary(parts))
     return section(title, body, ident)
 
 
@@ -234,24 +242,10 @@ def _eval_trend(run, key: str, step: int, label: str | None = None) -> str | Non
     return f"{key_label} {verb} from {_num(early[key])} at iteration {s0} to {_num(final)} at iteration {s1}"
 
 
-def _cycle_text(run, key_names=("l1_translation", "cycle_psnr", "target_style_rate", "target_palette_rate",
-                                 "swd")) -> list[str]:
+def _cycle_text(run) -> list[str]:
     parts = []
     for src, dst in _directions(run):
-        m = _direction_metrics(run, src, dst)
-        bits = []
-        if "l1_translation" in key_names and m.get("l1_translation") is not None:
-            bits.append(f"paired L1 {_num(m['l1_translation'])} (do-nothing {_num(m.get('l1_identity'))})")
-        if "cycle_psnr" in key_names and m.get("cycle_psnr") is not None:
-            bits.append(f"cycle PSNR {_num(m['cycle_psnr'])} dB")
-        if "target_style_rate" in key_names and m.get("target_style_rate") is not None:
-            bits.append(f"target-style rate {_num(m['target_style_rate'])}")
-        if "target_palette_rate" in key_names and m.get("target_palette_rate") is not None:
-            bits.append(f"target-palette rate {_num(m['target_palette_rate'])} "
-                        f"(do-nothing {_num(m.get('target_palette_rate_identity'))}, "
-                        f"real targets {_num(m.get('target_palette_rate_floor'))})")
-        if "swd" in key_names and m.get("swd") is not None:
-            bits.append(f"SWD {_num(m['swd'])} (floor {_num(m.get('swd_floor'))})")
+        bits = headline_phrases(run, direction_prefix(src, dst))
         if bits:
             parts.append(f"{src}→{dst}: " + ", ".join(bits))
     return parts
@@ -298,7 +292,9 @@ def _lambda_section(folder: Folder, ident: str, title: str, metrics: list[str], 
         return section(title, summary(["the lambda_cycle study is missing"]), ident)
     points = _lambda_points(runs)
     present = [m for m in metrics if any(p["metrics"].get(m) is not None for p in points)]
-    plot = _plot(figs.metric_vs_option(points, "lambda_cycle", present, str), "metrics against lambda_cycle")
+    info = MetricInfo()
+    info.add_missing(present)
+    plot = _plot(figs.metric_vs_option(points, "lambda_cycle", present, str, info), "metrics against lambda_cycle")
     rows, gallery = [], []
     for values, run in runs:
         lam = values.get("lambda_cycle")
@@ -394,10 +390,10 @@ def radboud_sections(folder: Folder) -> list[tuple[str, str, str]]:
         body = (f'<p class="note">A = {esc(run.config.get("source"))}, B = {esc(run.config.get("target"))}; '
                 f'{fmt(run.config.get("iters"))} iterations, lambda_cycle {fmt(run.config.get("lambda_cycle"))}. '
                 "Sample grids: rows of [source | translation | reconstruction].</p>"
-                + _row(*cells) + _curves(run) + metrics_table(run.metrics) + summary(parts))
+                + _row(*cells) + _curves(run) + metrics_table(run) + summary(parts))
     out.append(("q9-12a", "9.12a CycleGAN training (radboud)", body))
     out.append(("q9-12c", "9.12c The effect of lambda_cycle", _lambda_body(
-        folder, ["l1_translation", "cycle_psnr", "ssim_translation", "swd", "target_style_rate"],
+        folder, TRANSLATION_HEADLINES,
         [("l1_translation", "paired L1"), ("cycle_psnr", "cycle PSNR")],
         "The same CycleGAN trained with each lambda_cycle, 0 (no cycle loss) included.")))
     out.append(("q9-12e", "9.12e Reconstruction vs translation error", _recon_body(folder)))
@@ -430,15 +426,15 @@ def _recon_body(folder: Folder) -> str:
         for side, (src, dst) in zip("ab", _directions(run)):
             m = _direction_metrics(run, src, dst)
             rows.append([label, f"{src}→{dst}", fmt(m.get("cycle_psnr")), fmt(last.get(f"cycle_l1_{side}")),
-                         fmt(m.get("l1_translation")), fmt(m.get("l1_identity"))])
-            if m.get("l1_translation") is not None and m.get("l1_identity") is not None:
+                         fmt(m.get(L1.name)), fmt(m.get(L1_IDENTITY))])
+            if m.get(L1.name) is not None and m.get(L1_IDENTITY) is not None:
                 total += 1
-                worse += m["l1_translation"] > m["l1_identity"]
+                worse += m[L1.name] > m[L1_IDENTITY]
             if m.get("cycle_psnr") is not None:
                 psnrs.append((m["cycle_psnr"], label, f"{src}→{dst}"))
-                if m.get("l1_translation") is not None:
-                    psnr_points.append((m["l1_translation"], m["cycle_psnr"], label, f"{src}→{dst}",
-                                        m.get("l1_identity")))
+                if m.get(L1.name) is not None:
+                    psnr_points.append((m[L1.name], m["cycle_psnr"], label, f"{src}→{dst}",
+                                        m.get(L1_IDENTITY)))
     parts = []
     if psnrs:
         lo, hi = min(psnrs), max(psnrs)
@@ -459,8 +455,6 @@ def _recon_figure(points: list[tuple]) -> bytes | None:
     """Each run-direction as a point: translation error (x) against reconstruction quality (y)."""
     if not points:
         return None
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(6.4, 3.8), layout="constrained")
     ax = fig.subplots()
     for i, direction in enumerate(sorted({p[3] for p in points})):
@@ -509,7 +503,7 @@ def toronto_sections(folder: Folder) -> list[tuple[str, str, str]]:
                  trend(run.train_records, "gen_loss", "iter", "iteration", "the generator loss")]
         body = (f'<p class="note">DCGAN on {esc(run.config.get("style"))}, {fmt(run.config.get("iters"))} '
                 "iterations; samples from the same fixed noise.</p>" + pair + _curves(run)
-                + metrics_table(run.metrics) + summary(parts))
+                + metrics_table(run) + summary(parts))
     out.append(("q1-3", "1.3 DCGAN samples early and late", body))
     seeds = folder.sweep_runs("seeds")
     by_seed = {v.get("seed"): r for v, r in seeds}
@@ -519,19 +513,22 @@ def toronto_sections(folder: Folder) -> list[tuple[str, str, str]]:
     if main is not None and second is not None:
         rows, parts = [], []
         for src, dst in _directions(main):
-            m4, m2 = _direction_metrics(main, src, dst), _direction_metrics(second, src, dst)
-            for key in ("l1_translation", "cycle_psnr", "swd", "fd", "target_style_rate", "target_palette_rate"):
-                if m4.get(key) is not None or m2.get(key) is not None:
-                    rows.append([f"{src}→{dst}", key, fmt(m4.get(key)), fmt(m2.get(key))])
-            if m4.get("l1_translation") is not None and m2.get("l1_translation") is not None:
-                better = "seed 2" if m2["l1_translation"] < m4["l1_translation"] else "seed 4"
-                parts.append(f"{src}→{dst}: paired L1 {_num(m4['l1_translation'])} with seed 4 and "
-                             f"{_num(m2['l1_translation'])} with seed 2 (lower: {better})")
+            prefix, info = direction_prefix(src, dst), main.metric_info
+            for key in [k for k in main.metrics if k.startswith(prefix) and info.headline(k)]:
+                v4, v2 = main.metrics.get(key), second.metrics.get(key)
+                if v4 is not None or v2 is not None:
+                    rows.append([f"{src}→{dst}", info.label(key), fmt(v4), fmt(v2)])
+            l1 = prefix + "l1_translation"
+            if main.metrics.get(l1) is not None and second.metrics.get(l1) is not None:
+                lower = "seed 2" if second.metrics[l1] < main.metrics[l1] else "seed 4"
+                better = lower if info.higher_is_better(l1) is False else ("seed 4" if lower == "seed 2" else "seed 2")
+                parts.append(f"{src}→{dst}: paired L1 {_num(main.metrics[l1])} with seed 4 and "
+                             f"{_num(second.metrics[l1])} with seed 2 (better: {better})")
         second_body = (_inner(section("", second_body)) + "<h3>seed 4 against seed 2</h3>"
                        + table(["direction", "metric", "seed 4", "seed 2"], rows) + summary(parts))
     out.append(("q2-3-2", "2.3.2 A second random seed", second_body))
     out.append(("q2-3-3", "2.3.3 The effect of lambda_cycle", _lambda_body(
-        folder, ["l1_translation", "target_style_rate", "target_palette_rate", "cycle_psnr", "swd"],
+        folder, TRANSLATION_HEADLINES,
         [("l1_translation", "paired L1"), ("target_style_rate", "the target-style rate")],
         "CycleGAN (toronto preset, seed 4) trained with each lambda_cycle, 0 included.")))
     out.append(("stego", "Steganography probe of the seed-4 CycleGAN", _stego_body(folder)))
@@ -544,11 +541,11 @@ def _cycle_body(run, label: str) -> str:
     pair = _samples_pair(run, 200)
     parts = []
     for src, dst in _directions(run):
-        parts.append(_eval_trend(run, f"{src}2{dst}_l1_translation", 200, f"the paired L1 of {src}→{dst}"))
+        parts.append(_eval_trend(run, direction_prefix(src, dst) + L1.name, 200, f"the paired L1 of {src}→{dst}"))
     parts += _loss_trends(run) + _cycle_text(run)
     return (f'<p class="note">{esc(label)}: lambda_cycle {fmt(run.config.get("lambda_cycle"))}, '
             f'{fmt(run.config.get("iters"))} iterations; grids of [source | translation] pairs from the fixed '
-            "test batch.</p>" + pair + metrics_table(run.metrics) + summary(parts))
+            "test batch.</p>" + pair + metrics_table(run) + summary(parts))
 
 
 SECTIONS = {"radboud": radboud_sections, "toronto": toronto_sections}
@@ -584,4 +581,4 @@ def assignment_page(path) -> str:
 
 def write_assignment_report(path) -> Path:
     path = Path(path)
-    return write_page(path / REPORT_NAME, assignment_page(path))
+    return write_page(path / REPORT, assignment_page(path))

@@ -11,7 +11,7 @@ import math
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .files import BASELINE_SUFFIXES, higher_is_better, split_metric
+from .files import BASELINE_LABELS, MetricInfo
 
 COLS = 4                 # small multiples per row
 CELL = (3.1, 2.15)       # inches per small multiple
@@ -83,10 +83,10 @@ def training_curves(records: list[dict], x_key: str, unit: str) -> bytes | None:
     return _png(fig)
 
 
-def eval_curves(records: list[dict], x_key: str, unit: str) -> bytes | None:
+def eval_curves(records: list[dict], x_key: str, unit: str, info: MetricInfo) -> bytes | None:
     """One small multiple per evaluation score, with its floor/baselines as dashed lines."""
     keys = numeric_keys(records, skip=(x_key, "kind"))
-    main = [k for k in keys if split_metric(k)[1] is None]
+    main = [k for k in keys if info.is_value(k)]
     if len(records) < 2 or not main:
         return None
     fig, axes = _grid(len(main))
@@ -94,12 +94,12 @@ def eval_curves(records: list[dict], x_key: str, unit: str) -> bytes | None:
         xs, ys = _series(records, x_key, key)
         ax.plot(xs, ys, color=LINE_COLORS[0], linewidth=1.5, marker="o" if len(xs) <= 25 else None,
                 markersize=3, label="value")
-        stem = key[: -len("_translation")] if key.endswith("_translation") else key
-        for suffix, (color, dash) in BASELINE_STYLE.items():
-            bx, by = _series(records, x_key, f"{stem}_{suffix}")
+        for role, baseline_key in info.baselines(key).items():
+            color, dash = BASELINE_STYLE.get(role, ("#555f6d", "--"))
+            bx, by = _series(records, x_key, baseline_key)
             if bx:
-                ax.plot(bx, by, color=color, linestyle=dash, linewidth=1.2, label=BASELINE_SUFFIXES[suffix])
-        _style(ax, f"{key} {'↑' if higher_is_better(key) else '↓'}")
+                ax.plot(bx, by, color=color, linestyle=dash, linewidth=1.2, label=BASELINE_LABELS[role])
+        _style(ax, f"{key} {info.arrow(key)}")
         ax.set_xlabel(unit, fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         if len(ax.get_lines()) > 1:
@@ -117,7 +117,7 @@ def _positions(values: list) -> tuple[list[float], bool]:
     return ([float(v) for v in values], True) if even else ([float(i) for i in range(len(values))], False)
 
 
-def metric_vs_option(points: list[dict], option: str, metrics: list[str], group_label,
+def metric_vs_option(points: list[dict], option: str, metrics: list[str], group_label, info: MetricInfo,
                      baselines: dict | None = None) -> bytes | None:
     """Small multiples of each metric against a swept numeric option, one line per group.
 
@@ -141,8 +141,8 @@ def metric_vs_option(points: list[dict], option: str, metrics: list[str], group_
                         color=LINE_COLORS[i % len(LINE_COLORS)], label=group_label(group))
         for suffix, value in (baselines or {}).get(name, {}).items():
             color, dash = BASELINE_STYLE.get(suffix, ("#555f6d", "--"))
-            ax.axhline(value, color=color, linestyle=dash, linewidth=1.1, label=BASELINE_SUFFIXES.get(suffix, suffix))
-        _style(ax, f"{name} {'↑' if higher_is_better(name) else '↓'}")
+            ax.axhline(value, color=color, linestyle=dash, linewidth=1.1, label=BASELINE_LABELS.get(suffix, suffix))
+        _style(ax, f"{name} {info.arrow(name)}")
         ax.set_xticks(positions, [_tick(v) for v in values])
         ax.set_xlabel(option + ("" if linear else " (evenly spaced)"), fontsize=8)
     handles, labels = axes[0].get_legend_handles_labels()

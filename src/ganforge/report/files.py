@@ -12,10 +12,58 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import GanforgeError
+from ..metrics import BASELINES
+from ..runs import CONFIG, LOG, METRICS, STATS, checkpoint_step, list_checkpoints, read_stats
+from ..scoring import describe
 
 _SAMPLE = re.compile(r"^(\d{6,})(?:-(.+))?\.png$")      # samples/000200.png, samples/000200-apple-windows.png
 _HEATMAP = re.compile(r"^epoch-(\d{4,})\.png$")          # heatmaps/epoch-0003.png
-_CHECKPOINT = re.compile(r"^step-(\d{6,})$")             # checkpoints/step-000200/
+
+
+class MetricInfo:
+    """What each metric key is: its direction, role (value, baseline, extra) and companions.
+
+    It comes from metrics.json's metric_info, written by scoring from the metric
+    registry; for files written before that existed, and for evaluation records of a
+    run still training, the same description is rebuilt from the registry.
+    """
+
+    def __init__(self, info: dict | None = None):
+        self.info = dict(info or {})
+
+    def add_missing(self, keys) -> None:
+        missing = [k for k in keys if k not in self.info]
+        if missing:
+            self.info.update(describe(missing))
+
+    def merged(self, other: "MetricInfo") -> "MetricInfo":
+        return MetricInfo({**other.info, **self.info})
+
+    def is_value(self, name: str) -> bool:
+        """A score of its own (not a baseline or an extra); keys nothing describes count as scores."""
+        return self.info.get(name, {}).get("role", "value") == "value"
+
+    def higher_is_better(self, name: str) -> bool | None:
+        return self.info.get(name, {}).get("higher_is_better")
+
+    def arrow(self, name: str) -> str:
+        return {True: "↑", False: "↓"}.get(self.higher_is_better(name), "")
+
+    def baselines(self, name: str) -> dict[str, str]:
+        """{baseline role: key} of a score, e.g. {"identity": "apple2windows_l1_identity"}."""
+        return dict(self.info.get(name, {}).get("baselines", {}))
+
+    def label(self, name: str) -> str:
+        """The short name people read: 'l1' for apple2windows_l1_translation."""
+        return self.info.get(name, {}).get("label", name)
+
+    def direction(self, name: str) -> str:
+        """'apple → windows' for a translation direction's keys, else ''."""
+        pair = self.info.get(name, {}).get("direction")
+        return f"{pair[0]} → {pair[1]}" if pair else ""
+
+    def headline(self, name: str) -> bool:
+        return bool(self.info.get(name, {}).get("headline"))
 
 
 @dataclass
@@ -49,6 +97,7 @@ class RunFiles:
     train_records: list[dict]
     eval_records: list[dict]
     metrics: dict           # name -> value (floats; None where missing)
+    metric_info: MetricInfo  # what each metric (and eval record) key is
     metrics_step: int | None
     notes: list[str]
     series: list[Series]    # sample grids per direction, or heatmaps for moons
@@ -110,25 +159,6 @@ def _finite(value):
     return float(value) if math.isfinite(value) else None
 
 
-def read_stats(path: Path) -> list[dict]:
-    """stats.jsonl records; a line cut short by a crash ends the list."""
-    records = []
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        return records
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            break
-        if isinstance(record, dict):
-            records.append(record)
-    return records
-
-
 def _series(path: Path, kind: str) -> list[Series]:
     if kind == "moons":
         folder = path / "heatmaps"
@@ -151,22 +181,24 @@ def _files(folder: Path) -> list[Path]:
 
 def read_run(path) -> RunFiles:
     path = Path(path)
-    config = _read_json(path / "config.json", "config")
+    config = _read_json(path / CONFIG, "config")
     if not isinstance(config, dict) or "kind" not in config:
-        raise GanforgeError(f"{path} is not a run folder (no config.json naming its kind)")
-    records = read_stats(path / "stats.jsonl")
-    metrics_file = _read_json(path / "metrics.json", "metrics") or {}
+        raise GanforgeError(f"{path} is not a run folder (no {CONFIG} naming its kind)")
+    records = read_stats(path / STATS)
+    metrics_file = _read_json(path / METRICS, "metrics") or {}
     metrics = {k: _finite(v) for k, v in (metrics_file.get("metrics") or {}).items()}
-    checkpoints = sorted(int(m.group(1)) for p in (path / "checkpoints").glob("step-*")
-                         if (m := _CHECKPOINT.match(p.name)) and (p / "state.json").is_file())
+    eval_records = [r for r in records if r.get("kind") == "eval"]
+    info = MetricInfo(metrics_file.get("metric_info"))
+    info.add_missing([*metrics, *{k for r in eval_records for k in r}])
+    checkpoints = [checkpoint_step(p) for p in list_checkpoints(path / "checkpoints")]
     try:
-        log_tail = (path / "log.txt").read_text(errors="replace").splitlines()[-40:]
+        log_tail = (path / LOG).read_text(errors="replace").splitlines()[-40:]
     except FileNotFoundError:
         log_tail = []
     return RunFiles(
         path=path, config=config,
         train_records=[r for r in records if r.get("kind") != "eval"],
-        eval_records=[r for r in records if r.get("kind") == "eval"],
+        eval_records=eval_records, metric_info=info,
         metrics=metrics, metrics_step=metrics_file.get("step"), notes=list(metrics_file.get("notes") or []),
         series=_series(path, config["kind"]), checkpoints=checkpoints, log_tail=log_tail)
 
@@ -182,44 +214,15 @@ def read_sweep(path) -> dict:
     return data
 
 
-# Metric names: a score and the baselines it is read against.
-BASELINE_SUFFIXES = {"floor": "real-data floor", "identity": "do-nothing", "histmatch": "recolour only"}
-# Lower-is-better unless the name ends with one of these.
-HIGHER_IS_BETTER = ("ssim", "psnr", "style_rate", "palette_rate", "precision", "recall", "density", "coverage", "accuracy")
-
-
-def split_metric(name: str) -> tuple[str, str | None]:
-    """'apple2windows_l1_identity' -> ('apple2windows_l1', 'identity'); 'swd' -> ('swd', None)."""
-    for suffix in BASELINE_SUFFIXES:
-        if name.endswith("_" + suffix):
-            return name[: -len(suffix) - 1], suffix
-    return name, None
-
-
-def metric_stem(name: str) -> str:
-    """The name a score and its baselines share: '..._l1_translation' and '..._l1_identity' -> '..._l1'."""
-    stem, _ = split_metric(name)
-    return stem[: -len("_translation")] if stem.endswith("_translation") else stem
-
-
-def higher_is_better(name: str) -> bool:
-    """ssim, psnr, style and palette rates, precision/recall/density/coverage; every other score is a distance."""
-    return metric_stem(name).endswith(HIGHER_IS_BETTER)
-
-
-def grouped_metrics(metrics: dict) -> list[dict]:
-    """Rows {'name', 'stem', 'value', 'floor', 'identity', 'histmatch'} in the file's order."""
-    rows: dict[str, dict] = {}
+def grouped_metrics(metrics: dict, info: MetricInfo) -> list[dict]:
+    """One row per score, in the file's order: {'name', 'value', <baseline role>: value, ...}."""
+    rows = []
     for name, value in metrics.items():
-        stem, suffix = split_metric(name)
-        key = metric_stem(name)
-        row = rows.setdefault(key, {"stem": key, "name": None, "value": None})
-        if suffix is None:
-            row["name"], row["value"] = name, value
-        else:
-            row[suffix] = value
-    return [r for r in rows.values() if r["name"] is not None]
+        if info.is_value(name):
+            row = {"name": name, "value": value}
+            row.update({role: metrics.get(key) for role, key in info.baselines(name).items()})
+            rows.append(row)
+    return rows
 
 
-def is_baseline(name: str) -> bool:
-    return split_metric(name)[1] is not None
+BASELINE_LABELS = BASELINES  # role -> what a person reads: "real-data floor", "do-nothing", "recolour only"

@@ -8,8 +8,9 @@ from __future__ import annotations
 import base64
 import html
 import math
-import os
 from pathlib import Path
+
+from ..fileio import write_text_atomically
 
 MIME = {".png": "image/png", ".gif": "image/gif", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
 
@@ -107,11 +108,7 @@ def page(title: str, subtitle: str, body: str, nav: list[tuple[str, str]] = ()) 
 
 def write_page(path: Path, text: str) -> Path:
     """Write atomically: a browser never sees half a report."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return write_text_atomically(path, text)
 
 
 CSS = """

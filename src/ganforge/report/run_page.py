@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 from . import figures
 from .animation import progression_gif, thin
-from .files import BASELINE_SUFFIXES, RunFiles, grouped_metrics, higher_is_better
+from .files import BASELINE_LABELS, RunFiles, grouped_metrics
 from .html import esc, fmt, img, page, section, slider
-
-_DIRECTION = re.compile(r"^([a-z]+)2([a-z]+)_(.+)$")
 MAX_SLIDER_FRAMES = 51   # 10,000 iterations sampled every 200, plus one; longer series are thinned evenly
 
 
@@ -30,29 +27,27 @@ def metrics_section(run: RunFiles) -> str:
     if not run.metrics:
         return section("Metrics", '<p class="note">No metrics.json yet: the run has not finished '
                        "(or run <code>ganforge eval RUN_DIR</code>).</p>", ident="metrics")
-    rows = grouped_metrics(run.metrics)
+    info = run.metric_info
+    rows = grouped_metrics(run.metrics, info)
     groups: dict[str, list] = {}
     for row in rows:
-        m = _DIRECTION.match(row["name"])
-        key = f"{m.group(1)} → {m.group(2)}" if m else ""
-        groups.setdefault(key, []).append((m.group(3) if m else row["name"], row))
-    suffixes = [s for s in BASELINE_SUFFIXES if any(s in r for r in rows)]
+        groups.setdefault(info.direction(row["name"]), []).append(row)
+    suffixes = [s for s in BASELINE_LABELS if any(s in r for r in rows)]
     tables = []
     for title, items in groups.items():
-        head = "".join(f'<th class="num">{esc(BASELINE_SUFFIXES[s])}</th>' for s in suffixes)
+        head = "".join(f'<th class="num">{esc(BASELINE_LABELS[s])}</th>' for s in suffixes)
         body = []
-        for label, row in items:
-            up = higher_is_better(row["name"])
+        for row in items:
+            up = info.higher_is_better(row["name"])
             value = row["value"]
             cls = "num"
             baselines = [row[s] for s in ("identity", "histmatch") if row.get(s) is not None]
-            if value is not None and baselines:
+            if value is not None and baselines and up is not None:
                 beats = all(value > b if up else value < b for b in baselines)
                 cls += " best" if beats else " worst"
             cells = "".join(f'<td class="num">{fmt(row.get(s))}</td>' for s in suffixes)
-            short = label[: -len("_translation")] if label.endswith("_translation") else label
-            body.append(f'<tr><td title="{esc(row["name"])}">{esc(short.replace("_", " "))} '
-                        f'<span class="better">{"↑" if up else "↓"}</span></td>'
+            body.append(f'<tr><td title="{esc(row["name"])}">{esc(info.label(row["name"]).replace("_", " "))} '
+                        f'<span class="better">{info.arrow(row["name"])}</span></td>'
                         f'<td class="{cls}" data-metric="{esc(row["name"])}">{fmt(value)}</td>{cells}</tr>')
         table = (f'<table class="metrics"><thead><tr><th>metric</th><th class="num">value</th>{head}</tr></thead>'
                  f'<tbody>{"".join(body)}</tbody></table>')
@@ -108,7 +103,7 @@ def curves_section(run: RunFiles) -> str:
     train_png = figures.training_curves(run.train_records, run.step_key, run.unit)
     if train_png:
         parts.append(f"<h3>training statistics (stats.jsonl)</h3>{img(train_png, 'training statistics', cls='plot')}")
-    eval_png = figures.eval_curves(run.eval_records, run.step_key, run.unit)
+    eval_png = figures.eval_curves(run.eval_records, run.step_key, run.unit, run.metric_info)
     if eval_png:
         parts.append(f"<h3>evaluations during training</h3>{img(eval_png, 'evaluation scores', cls='plot')}")
     elif run.eval_records:

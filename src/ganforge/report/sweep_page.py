@@ -2,57 +2,41 @@
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
+from ..runs import CONFIG, REPORT
 from . import figures
-from .files import BASELINE_SUFFIXES, RunFiles, higher_is_better, is_baseline, metric_stem, read_run
+from .files import BASELINE_LABELS, MetricInfo, RunFiles, read_run
 from .html import esc, fmt, img, page, section
 
-_DIRECTION = re.compile(r"^([a-z]+)2([a-z]+)_(.+)$")
 EARLY_STEP = 200   # the gallery's "early" picture: iteration 200 (else the first after step 0)
-
-# Scores drawn against the swept options, by how their names end (in this order).
-KEY_METRICS = {
-    "cyclegan": ("l1_translation", "target_style_rate", "target_palette_rate", "ssim_translation", "cycle_psnr"),
-    "dcgan": ("swd", "fd", "kid", "style_rate"),
-    "moons": ("mmd2", "w1", "precision", "recall"),
-}
 
 
 def _value_text(value) -> str:
     return fmt(value) if not isinstance(value, str) else value
 
 
-def _short_label(name: str) -> str:
+def _short_label(info: MetricInfo, name: str) -> str:
     """'apple2windows_l1_translation' -> 'apple→windows l1 ↓' (HTML)."""
-    m = _DIRECTION.match(name)
-    short = m.group(3) if m else name
-    short = short[: -len("_translation")] if short.endswith("_translation") else short
-    where = f"{m.group(1)}→{m.group(2)} " if m else ""
-    return f'{esc(where + short.replace("_", " "))} {"↑" if higher_is_better(name) else "↓"}'
+    where = info.direction(name).replace(" ", "")
+    return f'{esc((where + " " if where else "") + info.label(name).replace("_", " "))} {info.arrow(name)}'
 
 
-def _metric_header(name: str) -> str:
+def _metric_header(info: MetricInfo, name: str) -> str:
     """'apple2windows_l1_translation' -> 'l1 ↓' (the direction is in the header row above)."""
-    m = _DIRECTION.match(name)
-    short = m.group(3) if m else name
-    short = short[: -len("_translation")] if short.endswith("_translation") else short
-    return f'{esc(short.replace("_", " "))} <span class="better">{"↑" if higher_is_better(name) else "↓"}</span>'
+    return f'{esc(info.label(name).replace("_", " "))} <span class="better">{info.arrow(name)}</span>'
 
 
-def _group_starts(names: list[str]) -> set[str]:
+def _group_starts(info: MetricInfo, names: list[str]) -> set[str]:
     """Metrics that begin a new direction (drawn with a rule on their left)."""
-    return {next(members) for _, members in itertools.groupby(names, key=_direction)}
+    return {next(members) for _, members in itertools.groupby(names, key=info.direction)}
 
 
-def _key_metrics(kind: str, names: list[str]) -> list[str]:
-    wanted = KEY_METRICS.get(kind, ())
-    out = []
-    for ending in wanted:
-        out += [n for n in names if (n == ending or n.endswith("_" + ending)) and n not in out]
-    # Directions next to each other per score: a2b_l1, b2a_l1, a2b_style, ...
-    return out
+def _key_metrics(info: MetricInfo, names: list[str]) -> list[str]:
+    """The headline scores (declared in the metric registry), the directions of one score side by side."""
+    headlines = [n for n in names if info.headline(n)]
+    labels = list(dict.fromkeys(info.label(n) for n in headlines))
+    return [n for label in labels for n in headlines if info.label(n) == label]
 
 
 class SweepView:
@@ -66,32 +50,35 @@ class SweepView:
         for entry in data["runs"]:
             folder = self.path / entry.get("folder", entry.get("name", ""))
             try:
-                files = read_run(folder) if (folder / "config.json").is_file() else None
+                files = read_run(folder) if (folder / CONFIG).is_file() else None
             except Exception:  # a damaged run folder must not hide the others
                 files = None
             self.runs.append((entry, files))
+        self.info = MetricInfo()
+        for _, files in self.runs:
+            if files:
+                self.info = self.info.merged(files.metric_info)
 
     @property
     def metric_names(self) -> list[str]:
         names: dict[str, None] = {}
         for _, files in self.runs:
             for name in (files.metrics if files else {}):
-                if not is_baseline(name):
+                if self.info.is_value(name):
                     names.setdefault(name, None)
         return list(names)
 
     def baselines(self, names: list[str]) -> dict:
-        """{metric: {suffix: value}} from the first run that has them (they depend on the data only)."""
+        """{metric: {role: value}} from the first run that has them (they depend on the data only)."""
         out: dict[str, dict] = {}
         for _, files in self.runs:
             if not files or not files.metrics:
                 continue
             for name in names:
-                stem = metric_stem(name)
-                for suffix in BASELINE_SUFFIXES:
-                    value = files.metrics.get(f"{stem}_{suffix}")
+                for role, key in self.info.baselines(name).items():
+                    value = files.metrics.get(key)
                     if value is not None:
-                        out.setdefault(name, {}).setdefault(suffix, value)
+                        out.setdefault(name, {}).setdefault(role, value)
         return out
 
     def status(self, entry: dict, files: RunFiles | None) -> str:
@@ -125,8 +112,8 @@ def _subtitle(view: SweepView) -> str:
 def _name_cell(view: SweepView, entry: dict) -> str:
     folder = entry.get("folder", entry.get("name", ""))
     name = esc(entry.get("name", folder))
-    if (view.path / folder / "report.html").is_file():
-        return f'<a class="name" href="{esc(folder)}/report.html">{name}</a>'
+    if (view.path / folder / REPORT).is_file():
+        return f'<a class="name" href="{esc(folder)}/{REPORT}">{name}</a>'
     return f'<span class="name">{name}</span>'
 
 
@@ -145,7 +132,7 @@ def gallery_section(view: SweepView) -> str:
     if not directions:
         return section("Samples", '<p class="note">No pictures yet.</p>', ident="samples")
     head1 = "".join(f'<th class="dir" colspan="2">{esc(label)}</th>' for _, label in directions)
-    key = _key_metrics(view.kind, view.metric_names)[:4]  # the first scores, shown beside each name
+    key = _key_metrics(view.info, view.metric_names)[:4]  # the first scores, shown beside each name
     rows = []
     for entry, files in view.runs:
         cells = []
@@ -165,7 +152,7 @@ def gallery_section(view: SweepView) -> str:
                 picture = img(path, f"{entry.get('name')}: {label}, {caption}", data_step=step)
                 cls = ' class="first"' if i == 0 else ""
                 cells.append(f'<td{cls}{attr}>{picture}<div class="cap">{esc(caption)}</div></td>')
-        scores = "".join(f'<div class="score"><span>{_short_label(n)}</span> <b>{fmt(files.metrics.get(n))}</b></div>'
+        scores = "".join(f'<div class="score"><span>{_short_label(view.info, n)}</span> <b>{fmt(files.metrics.get(n))}</b></div>'
                          for n in key if files and files.metrics.get(n) is not None)
         rows.append(f"<tr><td>{_name_cell(view, entry)}{scores}</td>"
                     f"<td>{_status_cell(view.status(entry, files), entry)}</td>"
@@ -179,16 +166,12 @@ def gallery_section(view: SweepView) -> str:
     return section("Samples side by side", f'<div class="scroll">{table}</div>', ident="samples", note=note)
 
 
-def _direction(name: str) -> str:
-    m = _DIRECTION.match(name)
-    return f"{m.group(1)} → {m.group(2)}" if m else ""
-
-
 def metrics_section(view: SweepView) -> str:
     names = view.metric_names  # in metrics.json's order: one direction's scores, then the other's
-    starts = _group_starts(names)
+    info = view.info
+    starts = _group_starts(info, names)
     options = list(view.swept)
-    grouped = any(_direction(n) for n in names)
+    grouped = any(info.direction(n) for n in names)
     span = ' rowspan="2"' if grouped else ""
     # Header: configuration and option columns, then the metrics (under their direction, when they have one).
     columns = ["configuration"] + options
@@ -197,17 +180,17 @@ def metrics_section(view: SweepView) -> str:
     for i, n in enumerate(names, start=len(columns)):
         cls = "num group" if n in starts else "num"
         (bottom if grouped else top).append(
-            f'<th class="{cls}" data-col="{i}" title="{esc(n)}">{_metric_header(n)}</th>')
+            f'<th class="{cls}" data-col="{i}" title="{esc(n)}">{_metric_header(info, n)}</th>')
     if grouped:  # one header cell over each direction's columns
-        for direction, members in itertools.groupby(names, key=_direction):
+        for direction, members in itertools.groupby(names, key=info.direction):
             top.append(f'<th class="dir group" colspan="{len(list(members))}">{esc(direction) or "&nbsp;"}</th>')
     head = f"<tr>{''.join(top)}</tr>" + (f"<tr>{''.join(bottom)}</tr>" if grouped else "")
     # Best and worst value of each metric among the configurations.
     extremes = {}
     for n in names:
         values = [f.metrics.get(n) for _, f in view.runs if f and f.metrics.get(n) is not None]
-        if len(values) >= 2:
-            best, worst = (max(values), min(values)) if higher_is_better(n) else (min(values), max(values))
+        if len(values) >= 2 and info.higher_is_better(n) is not None:
+            best, worst = (max(values), min(values)) if info.higher_is_better(n) else (min(values), max(values))
             extremes[n] = (best, worst) if best != worst else None
     rows = []
     for entry, files in view.runs:
@@ -233,7 +216,7 @@ def metrics_section(view: SweepView) -> str:
         for n in names:
             b = baselines.get(n, {})
             text = " / ".join(f"{fmt(v)}" for v in b.values())
-            title = " / ".join(BASELINE_SUFFIXES[s] for s in b)
+            title = " / ".join(BASELINE_LABELS[s] for s in b)
             cells.append(f'<td class="num{" group" if n in starts else ""}" title="{esc(title)}">{text}</td>')
         foot = f"<tfoot><tr>{''.join(cells)}</tr></tfoot>"
     table = (f'<table class="sortable metrics"><thead>{head}</thead>'
@@ -253,7 +236,7 @@ def _numeric(values: list) -> bool:
 def curves_section(view: SweepView) -> str:
     numeric = [o for o, vals in view.swept.items() if _numeric(vals)]
     x_options = [o for o in numeric if o != "seed"] or numeric
-    metrics = _key_metrics(view.kind, view.metric_names)
+    metrics = _key_metrics(view.info, view.metric_names)
     if not x_options or not metrics:
         why = "no swept numeric option" if not x_options else "no metrics yet"
         return section("Metrics against the swept options", f'<p class="note">Nothing to draw: {why}.</p>',
@@ -272,7 +255,7 @@ def curves_section(view: SweepView) -> str:
         def label(group, others=others):
             return ", ".join(f"{o}={_value_text(v)}" for o, v in zip(others, group)) or "all runs"
 
-        png = figures.metric_vs_option(points, option, metrics, label, baselines)
+        png = figures.metric_vs_option(points, option, metrics, label, view.info, baselines)
         if png:
             parts.append(f"<h3>against {esc(option)}</h3>{img(png, f'key metrics against {option}', cls='plot')}")
     note = ("One line per value of the other swept options (e.g. per seed): where the lines of different seeds "

@@ -35,7 +35,7 @@ class TensorBoardWriter:
     """A thin SummaryWriter wrapper that knows a run folder's records and pictures."""
 
     def __init__(self, log_dir: Path):
-        from torch.utils.tensorboard import SummaryWriter
+        from torch.utils.tensorboard import SummaryWriter  # the optional extra: only where it is installed
 
         self.log_dir = Path(log_dir)
         self.writer = SummaryWriter(log_dir=str(self.log_dir))

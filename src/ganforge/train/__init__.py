@@ -1,1 +1,4 @@
-"""Training loops; they know nothing of the CLI."""
+"""Training: losses, the steps (one stated Protocol), the iteration loop, checkpoints.
+
+Training is handed its scoring hook; it imports no evaluation, report or command code.
+"""

@@ -1,80 +1,59 @@
-"""The Toronto DCGAN on one emoji style (seed's gan_training_loop)."""
+"""The Toronto DCGAN on one emoji style (the handout's gan_training_loop)."""
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import torch
 
 from ..config import DCGANConfig
-from ..evaluate import FeatureSpace, dcgan_scores
-from ..grids import save_grid
-from ..hardware import pick_hardware
-from ..losses import adversarial_loss
-from ..models.dcgan import DCDiscriminator, DCGenerator
+from ..data.batches import BatchSampler
+from ..data.convert import to_uint8
+from ..data.emoji import datasets as emoji_datasets
+from ..hardware import Hardware, pick_hardware
+from ..models.build import build_networks
+from ..models.modes import eval_mode
+from ..models.noise import uniform_noise
+from ..pictures.grids import save_grid
 from ..runs import Run
-from .batches import BatchSampler, load_emoji_splits, to_uint8
-from .common import adam, compile_networks
-from .loop import run_iterations
+from .loop import Schedule, Training, run_iterations
+from .losses import adversarial_loss
+from .result import TrainingResult
 from .steps import TwoStepGAN
 
 
-@dataclass
-class DCGANResult:
-    run: Run
-    generator: torch.nn.Module
-    discriminator: torch.nn.Module
-
-    @property
-    def path(self):
-        return self.run.path
-
-
-def build_dcgan(cfg: DCGANConfig, hw):
-    fmt = torch.channels_last if hw.channels_last else torch.contiguous_format
-    generator = DCGenerator(cfg.noise_size, cfg.conv_dim).to(hw.device, memory_format=fmt)
-    discriminator = DCDiscriminator(cfg.conv_dim).to(hw.device, memory_format=fmt)
-    compile_networks([generator, discriminator], cfg.compile)
-    return generator, discriminator
+def prepare_dcgan(cfg: DCGANConfig, hw: Hardware, images: torch.Tensor) -> Training:
+    """The networks, the two-step LSGAN step and shuffled batches of `images` (uint8, on hw's device)."""
+    nets = build_networks("dcgan", cfg, hw)
+    # Batch norm sees real and fake batches separately, as in the handout, so no joint D pass.
+    step = TwoStepGAN(nets.generator, nets.discriminator, adversarial_loss(cfg.loss), hw, lr_gen=cfg.lr_gen,
+                      lr_disc=cfg.lr_disc, betas=(cfg.beta1, cfg.beta2), joint_disc_pass=False)
+    sampler = BatchSampler(images, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.style} training set")
+    return Training(nets, step, lambda it: (sampler.batch(it),), hw.device)
 
 
 def fixed_noise(cfg: DCGANConfig, device, n: int = 100) -> torch.Tensor:
     """The same 100 noise vectors for every sample grid of a run (its own generator: no RNG drift)."""
-    gen = torch.Generator().manual_seed(cfg.seed)
-    return (torch.rand(n, cfg.noise_size, generator=gen) * 2 - 1).to(device)
+    return uniform_noise(n, cfg.noise_size, device, generator=torch.Generator().manual_seed(cfg.seed))
 
 
-def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False) -> DCGANResult:
+def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
     torch.manual_seed(cfg.seed)
-    splits = load_emoji_splits(cfg, [cfg.style])[cfg.style]
-    train_set = splits["train"]
-    images = train_set.images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
-    sampler = BatchSampler(images, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.style} training set")
-    generator, discriminator = build_dcgan(cfg, hw)
-    betas = (cfg.beta1, cfg.beta2)
-    opt_gen, opt_disc = adam(generator.parameters(), cfg.lr_gen, betas), adam(discriminator.parameters(), cfg.lr_disc, betas)
-    # Batch norm sees real and fake batches separately, as in the seed, so no joint D pass.
-    gan_step = TwoStepGAN(generator, discriminator, opt_gen, opt_disc, adversarial_loss(cfg.loss), hw,
-                          joint_disc_pass=False)
+    data = emoji_datasets.load_emoji_splits(cfg, [cfg.style])
+    images = data[cfg.style]["train"].images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
+    training = prepare_dcgan(cfg, hw, images)
+    generator = training.networks.generator
     noise = fixed_noise(cfg, hw.device)
     run.log(f"dcgan on {cfg.style}: {images.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
     save_grid(images[:100].cpu(), run.path / "reals.png", ncol=10)
 
     @torch.no_grad()
     def sample(it: int) -> None:
-        generator.eval()
-        with hw.autocast():
+        with eval_mode(generator), hw.autocast():
             fake = generator(noise)
-        generator.train()
         save_grid(to_uint8(fake), run.path / "samples" / f"{it:06d}.png", ncol=10)
 
-    space = FeatureSpace(cfg.cache or None)
-
-    def evaluate(it: int) -> dict:
-        return dcgan_scores(generator, cfg.style, train_set.images, splits["test"].images, space)
-
-    run_iterations(run, cfg, lambda it: gan_step(sampler.batch(it)), gan_step.stat_names,
-                   {"generator": generator, "discriminator": discriminator},
-                   {"gen": opt_gen, "disc": opt_disc}, sample, hw.device, resume, desc="dcgan", evaluate=evaluate)
+    schedule = Schedule(total=cfg.iters, log_every=cfg.log_every, sample_every=cfg.sample_every,
+                        checkpoint_every=cfg.checkpoint_every, score_every=cfg.eval_every)
+    run_iterations(run, training, schedule, sample, score=score and (lambda it: score(training.networks, data)),
+                   resume=resume, desc="dcgan")
     run.log(f"done: samples in {run.path / 'samples'}")
-    return DCGANResult(run, generator, discriminator)
+    return TrainingResult(run, training.networks)

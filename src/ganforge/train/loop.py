@@ -1,39 +1,76 @@
-"""The iteration loop that DCGAN and CycleGAN share: statistics, samples, checkpoints, resume.
+"""The one iteration loop every experiment trains with: statistics, pictures, scores, checkpoints, resume.
 
-What is trained in one iteration is the caller's `step(it)`; this file only
-decides when to log, draw samples and save, and how to stop safely.
+What one iteration trains is the Training's step; this file only decides when to
+log, draw, score and save (the Schedule), and how to stop and resume safely.
 """
 from __future__ import annotations
 
 import contextlib
 import signal
 import threading
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
-from .. import checkpoint
-from ..runs import Run
-from .common import check_finite, format_stats, progress
+from ..runs import Run, Scores
+from .checkpoint import load as load_checkpoint
+from .checkpoint import save as save_checkpoint
+from .progress import check_finite, format_stats, progress
+from .steps import AdversarialStep
 
 
-def _resume(run: Run, modules: dict, optimizers: dict, n_stats: int, device) -> tuple[int, torch.Tensor, int]:
+@dataclass(frozen=True)
+class Schedule:
+    """When the loop logs, draws, scores and saves, counted in steps.
+
+    A step is one iteration for the emoji models and one epoch (per_step batches)
+    for moons; stats records, checkpoints and log lines count steps.
+    """
+    total: int                  # steps to train
+    per_step: int = 1           # iterations (batches) per step
+    unit: str = "iter"          # the key of stats records and the word in the log: "iter" or "epoch"
+    log_every: int = 1          # average the statistics over this many steps into one stats.jsonl record
+    sample_every: int = 0       # draw pictures every N steps (0: only at the end)
+    checkpoint_every: int = 1   # save a checkpoint every N steps (and at the end)
+    score_every: int = 0        # score the networks every N steps (0: only at the end)
+    record_scores: bool = True  # also write every scoring pass into stats.jsonl as an "eval" record
+    sample_at_start: bool = False  # draw pictures of the untrained networks too (step 0)
+
+    @property
+    def word(self) -> str:
+        """The unit as a log line says it."""
+        return {"iter": "iteration"}.get(self.unit, self.unit)
+
+
+@dataclass
+class Training:
+    """What the loop trains: the networks (checkpoint names via as_dict()), the step, and each iteration's data."""
+    networks: object                                   # GANNets or CycleNets
+    step: AdversarialStep
+    batches: Callable[[int], tuple[torch.Tensor, ...]]  # iteration -> the real batch(es) of that iteration
+    device: torch.device
+
+
+def _resume(run: Run, training: Training, word: str) -> tuple[int, torch.Tensor, int]:
+    sums = torch.zeros(len(training.step.stat_names), device=training.device)
     latest = run.latest_checkpoint()
-    sums = torch.zeros(n_stats, device=device)
     if latest is None:
-        return 0, sums, 0
-    state = checkpoint.load(latest, modules, optimizers)
+        return 0, sums, 0  # killed before its first checkpoint: start over in the same folder
+    state = load_checkpoint(latest, training.networks.as_dict(), training.step.optimizers)
     extra = state["extra"]
-    sums = torch.tensor(extra["stats_sum"], dtype=torch.float32, device=device)
-    run.log(f"resumed from {latest} (iteration {state['step']})")
-    return int(state["step"]), sums, int(extra["stats_count"])
+    if "stats_sum" in extra:  # checkpoints taken between log steps carry the partial sums
+        sums = torch.tensor(extra["stats_sum"], dtype=torch.float32, device=training.device)
+    run.log(f"resumed from {latest} ({word} {state['step']})")
+    return int(state["step"]), sums, int(extra.get("stats_count", 0))
 
 
 @contextlib.contextmanager
 def deferred_interrupts():
-    """Turn SIGINT/SIGTERM into a flag checked between iterations.
+    """Turn SIGINT/SIGTERM into a flag checked between steps.
 
-    Stopping mid-iteration could save a half-updated state (D stepped, G not);
-    deferring the stop to the end of the iteration keeps a resumed run exact.
+    Stopping mid-step could save a half-updated state (D stepped, G not); deferring
+    the stop to the end of the step keeps a resumed run exact. A second Ctrl-C stops at once.
     """
     flag = {"signal": None}
     if threading.current_thread() is not threading.main_thread():
@@ -41,7 +78,7 @@ def deferred_interrupts():
         return
 
     def handler(signum, frame):
-        if flag["signal"] is not None:  # a second Ctrl-C: stop now
+        if flag["signal"] is not None:
             raise KeyboardInterrupt
         flag["signal"] = signum
 
@@ -53,56 +90,61 @@ def deferred_interrupts():
             signal.signal(s, h)
 
 
-def run_iterations(run: Run, cfg, step, stat_names, modules: dict, optimizers: dict, sample, device,
-                   resume: bool = False, desc: str = "", evaluate=None) -> int:
-    """Call step(it) for it in [start, cfg.iters); return the iteration reached.
+def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Callable[[int], None],
+                   score: Callable[[int], Scores] | None = None, resume: bool = False, desc: str = "") -> int:
+    """Train from the run's start (or its latest checkpoint) to schedule.total steps; return the step reached.
 
-    sample(it) draws pictures; evaluate(it) returns a dict of scores (both optional hooks).
+    sample(step) draws pictures into the run; score(step) returns Scores (optional).
     """
+    names, modules, optimizers = training.step.stat_names, training.networks.as_dict(), training.step.optimizers
     if resume:
-        start, sums, count = _resume(run, modules, optimizers, len(stat_names), device)
+        start, sums, count = _resume(run, training, schedule.word)
     else:
-        start, sums, count = 0, torch.zeros(len(stat_names), device=device), 0
-    run.truncate_stats("iter", start)
+        start, sums, count = 0, torch.zeros(len(names), device=training.device), 0
+    run.truncate_stats(schedule.unit, start)
+    if start == 0 and schedule.sample_at_start:
+        sample(0)
 
     def save(at: int) -> None:
         # Never checkpoint weights that came from a non-finite step.
-        check_finite(stat_names, (sums / max(count, 1)).tolist(), f"iteration {at}")
-        run.save_checkpoint(at, modules, optimizers, {"stats_sum": sums.tolist(), "stats_count": count})
+        check_finite(names, (sums / max(count, 1)).tolist(), f"{schedule.word} {at}")
+        save_checkpoint(run.checkpoint_dir, at, modules, optimizers, {"stats_sum": sums.tolist(), "stats_count": count})
 
-    bar = progress(cfg.iters, start, desc=desc)
-    it = start
+    bar = progress(schedule.total * schedule.per_step, start * schedule.per_step, desc=desc)
+    step, iteration = start, start * schedule.per_step
     with deferred_interrupts() as interrupted:
-        while it < cfg.iters:
-            sums += step(it)
+        while step < schedule.total:
+            sums += training.step(*training.batches(iteration))
             count += 1
-            it += 1
+            iteration += 1
             bar.update(1)
-            last = it == cfg.iters
+            if iteration % schedule.per_step:
+                continue  # within a step (a moons epoch): an interrupt waits for its end
+            step = iteration // schedule.per_step
+            last = step == schedule.total
 
             # Log the mean statistics (the only host-device sync between log steps).
-            if it % cfg.log_every == 0 or last:
+            if step % schedule.log_every == 0 or last:
                 means = (sums / count).tolist()
-                check_finite(stat_names, means, f"iteration {it}")
-                run.append_stats({"iter": it, **dict(zip(stat_names, means))})
-                run.log(format_stats(f"iter {it}/{cfg.iters}:", stat_names, means), echo=bar.disable)
+                check_finite(names, means, f"{schedule.word} {step}")
+                run.append_stats({schedule.unit: step, **dict(zip(names, means))})
+                run.log(format_stats(f"{schedule.unit} {step}/{schedule.total}:", names, means), echo=bar.disable)
                 sums.zero_()
                 count = 0
-            if (cfg.sample_every and it % cfg.sample_every == 0) or last:
-                sample(it)
-            if evaluate is not None and ((cfg.eval_every and it % cfg.eval_every == 0) or last):
-                scores = evaluate(it)
-                run.append_stats({"iter": it, "kind": "eval", **scores})
+            if (schedule.sample_every and step % schedule.sample_every == 0) or last:
+                sample(step)
+            if score is not None and ((schedule.score_every and step % schedule.score_every == 0) or last):
+                scores = score(step)
+                if schedule.record_scores:
+                    run.append_stats({schedule.unit: step, "kind": "eval", **scores.values})
                 if last:
-                    run.write_json("metrics.json", {"kind": run.kind, "step": it, "metrics": scores, "notes": []})
-            if it % cfg.checkpoint_every == 0 or last:
-                save(it)
-            elif interrupted["signal"] is not None:
-                save(it)
+                    run.write_metrics(step, scores)
+            if step % schedule.checkpoint_every == 0 or last or interrupted["signal"] is not None:
+                save(step)
             if interrupted["signal"] is not None:
                 bar.close()
-                run.log(f"interrupted at iteration {it}; checkpoint saved; continue with: ganforge train "
+                run.log(f"interrupted at {schedule.word} {step}; checkpoint saved; continue with: ganforge train "
                         f"{run.kind} --resume {run.path}")
                 raise KeyboardInterrupt
     bar.close()
-    return it
+    return step

@@ -1,28 +1,57 @@
-"""One optimization step of each adversarial scheme, shared by every loop.
+"""One optimization step of each adversarial scheme, and the contract every step keeps.
 
-A step takes a batch of real data and returns its statistics as one detached
-tensor on the device, so the loop can sum them without a host-device sync.
+A step owns its optimizers, takes the real batch(es) of one iteration and returns
+that iteration's statistics as one detached tensor on the device, so the loop can
+sum them without a host-device sync.
 """
 from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
 
 import torch
 from torch import nn
 
-from ..hardware import Hardware
-from ..losses import AdversarialLoss, revgrad
+from ..hardware import Hardware, adam
+from ..models.noise import uniform_noise
+from .losses import AdversarialLoss, revgrad
 
 
-def uniform_noise(batch: int, size: int, device) -> torch.Tensor:
-    """The seeds' generator input: uniform in [-1, 1]."""
-    return torch.rand(batch, size, device=device) * 2 - 1
+@runtime_checkable
+class AdversarialStep(Protocol):
+    """What the iteration loop, checkpoints and `ganforge bench` rely on in a training step.
+
+    stat_names: the names of the statistics, in the order __call__ returns them;
+        they become the keys of stats.jsonl records.
+    optimizers: the step's optimizers by checkpoint name ("gen", "disc", "all");
+        checkpoints save and restore exactly these.
+    __call__(*real): one iteration on the real batch(es) of that iteration (one
+        tensor for a GAN, two for a CycleGAN: domain A, domain B), already on the
+        device in the model range [-1, 1]. Updates the networks and returns a 1-D
+        detached float tensor of len(stat_names) on the device. It must not read
+        values back to the host (no .item(), no .tolist()): the loop does that once
+        per log step.
+    """
+
+    stat_names: tuple[str, ...]
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
+
+    def __call__(self, *real: torch.Tensor) -> torch.Tensor: ...
 
 
 def _trainable(module: nn.Module) -> bool:
     return getattr(module, "trainable", True)
 
 
+def accuracy(d_out: torch.Tensor, real: bool, threshold: float) -> torch.Tensor:
+    """The share of outputs on the right side of the loss's real/fake threshold."""
+    d_out = d_out.detach().float()
+    return ((d_out > threshold) if real else (d_out < threshold)).float().mean()
+
+
 class TwoStepGAN:
-    """Discriminator step, then a generator step on a fresh fake batch (seed's train_adversarial).
+    """Discriminator step, then a generator step on a fresh fake batch (the handout's train_adversarial).
 
     `joint_disc_pass` runs real and fake through D as one batch: the same
     arithmetic for networks without batch normalization, in one call instead of two.
@@ -30,13 +59,18 @@ class TwoStepGAN:
 
     stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, opt_gen, opt_disc,
-                 loss: AdversarialLoss, hw: Hardware, joint_disc_pass: bool = False):
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
+                 lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False):
         self.generator, self.discriminator = generator, discriminator
-        self.opt_gen, self.opt_disc = opt_gen, opt_disc
+        self.opt_gen = adam(generator.parameters(), lr_gen, betas)
+        self.opt_disc = adam(discriminator.parameters(), lr_disc, betas)
         self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
         self.train_generator = _trainable(generator)
+
+    @property
+    def optimizers(self) -> dict:
+        return {"gen": self.opt_gen, "disc": self.opt_disc}
 
     def _noise(self, batch: int) -> torch.Tensor:
         return uniform_noise(batch, self.generator.input_size, self.hw.device)
@@ -57,7 +91,7 @@ class TwoStepGAN:
         self.opt_disc.zero_grad(set_to_none=True)
         disc_loss.backward()
         self.opt_disc.step()
-        disc_acc = ((d_real.detach() > thr).float().mean() + (d_fake.detach() < thr).float().mean()) / 2
+        disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
 
         # Update the generator on a fresh fake batch; D's weights need no gradients here.
         D.requires_grad_(False)
@@ -71,7 +105,7 @@ class TwoStepGAN:
                 self.opt_gen.step()
         finally:
             D.requires_grad_(True)
-        gen_acc = (d_fake.detach() > thr).float().mean()
+        gen_acc = accuracy(d_fake, True, thr)
         return torch.stack([disc_loss.detach(), gen_loss.detach(), disc_acc, gen_acc])
 
 
@@ -80,11 +114,16 @@ class RevGradGAN:
 
     stat_names = ("loss", "acc_real", "acc_fake")
 
-    def __init__(self, generator: nn.Module, discriminator: nn.Module, optimizer, loss: AdversarialLoss,
-                 hw: Hardware, joint_disc_pass: bool = True):
+    def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
+                 lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True):
         self.generator, self.discriminator = generator, discriminator
-        self.optimizer, self.loss, self.hw = optimizer, loss, hw
+        self.optimizer = adam(list(generator.parameters()) + list(discriminator.parameters()), lr, betas)
+        self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
+
+    @property
+    def optimizers(self) -> dict:
+        return {"all": self.optimizer}
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
@@ -99,6 +138,4 @@ class RevGradGAN:
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer.step()
-        acc_real = (d_real.detach() > thr).float().mean()
-        acc_fake = (d_fake.detach() < thr).float().mean()
-        return torch.stack([total.detach(), acc_real, acc_fake])
+        return torch.stack([total.detach(), accuracy(d_real, True, thr), accuracy(d_fake, False, thr)])

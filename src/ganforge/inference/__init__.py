@@ -1,0 +1,7 @@
+"""Using a finished run: load its networks, translate images, draw samples, score it."""
+from .evaluate import evaluate_run
+from .load import load_trained
+from .sample import sample_dcgan
+from .translate import translate_files
+
+__all__ = ["evaluate_run", "load_trained", "sample_dcgan", "translate_files"]

@@ -1,0 +1,64 @@
+"""build_networks(kind, cfg, hw): every experiment's networks, built, placed and (optionally) compiled.
+
+Networks are created in a fixed order (generator before discriminator, G_ab, G_ba,
+D_a, D_b), so the same seed gives the same initial weights everywhere they are
+built: training, resuming, scoring a finished run and benchmarking.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..hardware import Hardware
+from .cyclegan import CycleNets, make_cycle_discriminator, make_cycle_generator
+from .dcgan import DCDiscriminator, DCGenerator
+from .moons import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
+
+
+@dataclass
+class GANNets:
+    """A generator and its discriminator (moons, DCGAN)."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+
+    def as_dict(self) -> dict[str, nn.Module]:
+        """The networks under their checkpoint names."""
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+
+def _moons(cfg) -> GANNets:
+    generator = UniformMoonGenerator(cfg.noise_size) if cfg.trainer == "disc-only" else MoonGenerator(cfg.noise_size)
+    return GANNets(generator, MoonDiscriminator(2, cfg.hidden_disc))
+
+
+def _dcgan(cfg) -> GANNets:
+    return GANNets(DCGenerator(cfg.noise_size, cfg.conv_dim), DCDiscriminator(cfg.conv_dim))
+
+
+def _cyclegan(cfg) -> CycleNets:
+    return CycleNets(g_ab=make_cycle_generator(cfg.generator, cfg.conv_dim),
+                     g_ba=make_cycle_generator(cfg.generator, cfg.conv_dim),
+                     d_a=make_cycle_discriminator(cfg.discriminator, cfg.conv_dim),
+                     d_b=make_cycle_discriminator(cfg.discriminator, cfg.conv_dim))
+
+
+BUILDERS = {"moons": _moons, "dcgan": _dcgan, "cyclegan": _cyclegan}
+
+
+def build_networks(kind: str, cfg, hw: Hardware):
+    """The networks of one experiment kind on hw's device and memory format.
+
+    With cfg.compile each network is compiled in place (nn.Module.compile, not
+    torch.compile(module)): parameter names, and so checkpoints, stay the same, and a
+    compiled run resumes an eager one and back.
+    """
+    nets = BUILDERS[kind](cfg)
+    fmt = torch.channels_last if hw.channels_last else torch.contiguous_format
+    for module in nets.as_dict().values():
+        module.to(hw.device, memory_format=fmt)
+        if cfg.compile:
+            module.compile()
+    return nets

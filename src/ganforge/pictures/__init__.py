@@ -1,0 +1,1 @@
+"""Pictures made from networks and image tensors: sample grids and moons heatmaps, written as PNG files."""

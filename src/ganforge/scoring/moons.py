@@ -1,0 +1,47 @@
+"""Scoring a moons generator: its points against fresh real points, with the real-vs-real floor."""
+from __future__ import annotations
+
+import torch
+
+from ..data.moons import make_moons
+from ..errors import GanforgeError
+from ..metrics import metrics_in
+from ..models.modes import eval_mode
+from ..models.noise import uniform_noise
+from ..runs import Scores
+from .engine import EVAL_SEED, Inputs, score_metrics
+
+MOONS_POINTS = 2000    # points per set for the moons metrics
+
+
+def score_points(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor, seed: int = 0,
+                 n: int = 2000) -> Scores:
+    """Every registered point metric on seeded subsamples of n points.
+
+    value: real vs fake. floor: real vs real_ref, an independent real sample, on
+    the same real subsample, so the two numbers differ only in the second set.
+    """
+    sets = {"real": real, "fake": fake, "real_ref": real_ref}
+    for what, x in sets.items():
+        if x.ndim != 2 or x.shape[1] != 2:
+            raise GanforgeError(f"{what} must be a point set of shape (N, 2); got {tuple(x.shape)}")
+        if x.shape[0] < n:
+            raise GanforgeError(f"{what} holds {x.shape[0]} points; scoring draws n = {n} "
+                                f"(pass a smaller n or more points)")
+    gen = torch.Generator().manual_seed(seed)
+    real, fake, real_ref = (x.detach().cpu()[torch.randperm(x.shape[0], generator=gen)[:n]] for x in sets.values())
+    return score_metrics(metrics_in({"points"}), Inputs(reference=real, seed=seed),
+                         {"value": fake, "floor": real_ref})
+
+
+@torch.no_grad()
+def score_moons(generator, cfg) -> Scores:
+    """Moons metrics of G's samples against fresh real points (standardized like the training data, fresh seeds)."""
+    n = max(cfg.n_samples, MOONS_POINTS)
+    real = make_moons(n, cfg.noise, seed=cfg.seed + 1)
+    real_ref = make_moons(n, cfg.noise, seed=cfg.seed + 2)
+    noise = uniform_noise(MOONS_POINTS, generator.input_size, generator=torch.Generator().manual_seed(EVAL_SEED))
+    device = next(generator.parameters()).device
+    with eval_mode(generator):
+        fake = generator(noise.to(device)).float().cpu()
+    return score_points(real, fake, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)

@@ -1,0 +1,61 @@
+"""The moons experiments: two-step, discriminator-only and gradient-reversal training (the Radboud handout)."""
+from __future__ import annotations
+
+import torch
+
+from ..config import MoonsConfig
+from ..data.batches import PointBatches
+from ..data.moons import make_moons
+from ..hardware import Hardware, pick_hardware
+from ..models.build import build_networks
+from ..pictures.grids import save_figure
+from ..pictures.moons import moons_figure
+from ..runs import Run
+from .loop import Schedule, Training, run_iterations
+from .losses import adversarial_loss
+from .result import TrainingResult
+from .steps import RevGradGAN, TwoStepGAN
+
+
+def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Training:
+    """The networks, the step of cfg.trainer and the batches of `real` points (on hw's device)."""
+    nets = build_networks("moons", cfg, hw)
+    loss = adversarial_loss(cfg.loss)
+    if cfg.trainer == "revgrad":
+        step = RevGradGAN(nets.generator, nets.discriminator, loss, hw, lr=cfg.lr)
+    else:  # two-step, and disc-only (its uniform generator is never updated)
+        step = TwoStepGAN(nets.generator, nets.discriminator, loss, hw, lr_gen=cfg.lr_gen, lr_disc=cfg.lr_disc,
+                          joint_disc_pass=True)
+    batches = PointBatches(real, cfg.batch_size, cfg.shuffle)
+    return Training(nets, step, lambda it: (batches.batch(it),), hw.device)
+
+
+def to_probability(cfg: MoonsConfig):
+    """How D's output reads as 'probability of real' in the heatmap: sigmoid for BCE, clamped for LSGAN."""
+    return torch.sigmoid if cfg.loss == "bce" else (lambda d: d.clamp(0, 1))
+
+
+def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
+    """Train on the moons for cfg.epochs; write stats, heatmaps, checkpoints and (with `score`) metrics.json."""
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads)
+    torch.manual_seed(cfg.seed)
+    real = make_moons(cfg.n_samples, cfg.noise, cfg.seed).to(hw.device)  # (N, 2), on the device once
+    training = prepare_moons(cfg, hw, real)
+    nets = training.networks
+    batches_per_epoch = PointBatches(real, cfg.batch_size).per_epoch  # the last batch may be short, as in the handout
+    run.log(f"moons {cfg.trainer} on {hw.describe()}: {cfg.n_samples} points, batch {cfg.batch_size}, "
+            f"{cfg.epochs} epochs")
+
+    def plot(epoch: int) -> None:
+        fig = moons_figure(nets.discriminator, nets.generator, real, resolution=cfg.heatmap_resolution,
+                           to_prob=to_probability(cfg), title=f"{cfg.trainer}, after epoch {epoch}")
+        save_figure(fig, run.path / "heatmaps" / f"epoch-{epoch:04d}.png")
+
+    # One step is one epoch: a record, a heatmap and a checkpoint per epoch, as the handout logs it;
+    # the scores go only into metrics.json at the end.
+    schedule = Schedule(total=cfg.epochs, per_step=batches_per_epoch, unit="epoch", log_every=1,
+                        sample_every=cfg.plot_every, checkpoint_every=1, record_scores=False, sample_at_start=True)
+    run_iterations(run, training, schedule, plot, score=score and (lambda step: score(nets, None)), resume=resume,
+                   desc=f"moons {cfg.trainer}")
+    run.log(f"done: {run.path} (final heatmap {run.path / 'heatmaps' / f'epoch-{cfg.epochs:04d}.png'})")
+    return TrainingResult(run, nets)

@@ -1,0 +1,44 @@
+"""`ganforge bench`: a smoke test, and a check that it times the training code's own steps."""
+import json
+
+import pytest
+
+from ganforge.cli import main
+from ganforge.train import cycle_steps, steps
+from ganforge.workflows import bench
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_quick_reports_every_model(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "empty-cache"))  # no built data: synthetic images
+    assert main(["bench", "--quick", "--json", "--threads", "1"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["model"] for r in rows] == list(bench.MODELS)
+    for row in rows:
+        for key in ("loop_it_per_s", "bare_it_per_s", "handout_it_per_s"):
+            assert row[key] > 0, (row["model"], key)
+        assert row["loop_over_bare"] == pytest.approx(row["loop_it_per_s"] / row["bare_it_per_s"])
+        assert row["data"] in ("n/a", "synthetic") and row["threads"] == 1
+
+
+def test_loop_and_bare_call_the_training_steps(tmp_path, monkeypatch):
+    """No hand-written copies: every loop and bare iteration goes through the step classes training uses."""
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "empty-cache"))
+    calls = {}
+    for module, name in ((steps, "TwoStepGAN"), (steps, "RevGradGAN"), (cycle_steps, "TwoOptimizerCycleStep"),
+                         (cycle_steps, "RevGradCycleStep")):
+        cls = getattr(module, name)
+        original = cls.__call__
+
+        def counted(self, *real, _original=original, _name=name):
+            calls[_name] = calls.get(_name, 0) + 1
+            return _original(self, *real)
+
+        monkeypatch.setattr(cls, "__call__", counted)
+    rows = bench.run_bench(quick=True, threads=1)
+    timing = bench.Timing(warmup=2, repeats=1, iters=3)
+    per_variant = timing.warmup + timing.repeats * timing.iters  # loop and bare each run this many steps
+    assert calls == {"TwoStepGAN": 2 * per_variant * 2, "TwoOptimizerCycleStep": 2 * per_variant,
+                     "RevGradCycleStep": 2 * per_variant}
+    assert len(rows) == 4
