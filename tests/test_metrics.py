@@ -60,7 +60,8 @@ def test_registry_lists_every_metric_with_its_scope_direction_and_baselines():
     assert all(m.baselines == ("floor",) for m in list_metrics("points"))
     # The paired translation metrics, the style rate that reads the style classifier, the palette probe's rate.
     assert {m.name for m in list_metrics("translation")} == {"l1_translation", "ssim_translation", "cycle_psnr",
-                                                             "target_style_rate", "target_palette_rate"}
+                                                             "mean_colour_error", "target_style_rate",
+                                                             "target_palette_rate"}
     l1 = get_metric("l1_translation")
     assert [l1.companion(b) for b in l1.baselines] == ["l1_identity", "l1_histmatch"] and not l1.higher_is_better
 

@@ -26,6 +26,18 @@ def train_cyclegan(preset: str | None = None, out=None, root="runs", resume=None
     return train("cyclegan", preset, out, root, resume, **options)
 
 
-TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan}
+def train_cut(preset: str | None = None, out=None, root="runs", resume=None, **options) -> TrainingResult:
+    """Train CUT (contrastive unpaired translation) from one emoji style to another."""
+    return train("cut", preset, out, root, resume, **options)
 
-__all__ = ["train_moons", "train_dcgan", "train_cyclegan", "moons_figure", "TRAINERS", "TrainingResult"]
+
+def train_pix2pix(preset: str | None = None, out=None, root="runs", resume=None, **options) -> TrainingResult:
+    """Train pix2pix on pairs of the same emoji in two styles."""
+    return train("pix2pix", preset, out, root, resume, **options)
+
+
+TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan, "cut": train_cut,
+            "pix2pix": train_pix2pix}
+
+__all__ = ["train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix", "moons_figure", "TRAINERS",
+           "TrainingResult"]

@@ -14,6 +14,7 @@ from .inference import evaluate_run, sample_dcgan, translate_files
 from .metrics import list_metrics
 from .report import write_report
 from .workflows.bench import MODELS, main_bench
+from .workflows.compare import compare
 from .workflows.demo import run_demo
 from .workflows.reproduce import reproduce
 from .workflows.stego import stego_probe
@@ -161,6 +162,14 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    labels = [label.strip() for label in args.labels.split(",")] if args.labels else None
+    if args.n < 1:
+        raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    print(compare(args.runs, args.out, labels=labels, n=args.n))
+    return 0
+
+
 def cmd_demo(args) -> int:
     run_demo(args.out)
     return 0
@@ -199,8 +208,7 @@ def build_parser() -> Parser:
     evaluate.set_defaults(func=cmd_eval)
 
     bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the handouts' way")
-    bench.add_argument("--models", default="moons,dcgan,cyclegan-toronto,cyclegan-radboud",
-                       help="comma-separated subset of moons,dcgan,cyclegan-toronto,cyclegan-radboud")
+    bench.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of {','.join(MODELS)}")
     bench.add_argument("--quick", action="store_true", help="a few iterations only (checks that it works)")
     bench.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
     bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[default: auto]")
@@ -238,6 +246,16 @@ def build_parser() -> Parser:
     report.set_defaults(func=cmd_report)
 
     add_data_commands(commands)
+
+    comparison = commands.add_parser("compare", help="translation runs side by side on the same test emojis, "
+                                     "with one table of their scores")
+    comparison.add_argument("runs", nargs="+", metavar="RUN_DIR", help="cyclegan, cut or pix2pix run folders")
+    comparison.add_argument("--out", required=True, help="folder for translations.png, compare.json, report.html "
+                            "and README.md")
+    comparison.add_argument("--labels", default=None, help="comma-separated column names, one per run "
+                            "[default: each run's method and the settings it changed]")
+    comparison.add_argument("--n", type=int, default=16, help="test emojis (rows) [default: 16]")
+    comparison.set_defaults(func=cmd_compare)
 
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
     demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")

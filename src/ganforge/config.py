@@ -72,6 +72,9 @@ class EmojiConfig(CommonConfig):
     beta1: float = opt(0.5, "Adam beta1", min=0.0, max=0.999)
     beta2: float = opt(0.999, "Adam beta2", min=0.0, max=0.9999)
     loss: str = opt("lsgan", "adversarial loss", choices=["lsgan", "bce"])
+    upconv: str = opt("phases", "how the handouts' upsample x2 + 5x5 conv layers compute: phases (four 3x3 "
+                      "convolutions of the low-resolution map, interleaved: the same function, 0.36x the "
+                      "arithmetic) or reference (Upsample + Conv2d as written)", choices=["phases", "reference"])
 
 
 @dataclass
@@ -84,9 +87,26 @@ class DCGANConfig(EmojiConfig):
 
 
 @dataclass
-class CycleGANConfig(EmojiConfig):
+class TranslationConfig(EmojiConfig):
+    """What every translation method shares: the two styles and the test grids."""
     source: str = opt("apple", "style translated from (domain A, the handout's X)", choices=STYLES)
     target: str = opt("windows", "style translated to (domain B, the handout's Y)", choices=STYLES)
+    n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
+
+
+@dataclass
+class ColourTerms:
+    """The colour terms an unpaired translator may add to its generator loss (off by default)."""
+    lambda_colour: float = opt(0.0, "weight of the colour anchor: L1 between the mean chroma (YUV U, V) of 4x4 "
+                               "blocks of each input and of its translation; it forbids hue swaps without pinning "
+                               "pixels the way the identity loss does (0: off)", min=0.0)
+    lambda_palette: float = opt(0.0, "weight of the palette loss: Hellinger distance between soft 8x8x8 colour "
+                                "histograms of the batch of translations and of a batch of real target images "
+                                "(0: off)", min=0.0)
+
+
+@dataclass
+class CycleGANConfig(ColourTerms, TranslationConfig):
     trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
                        "revgrad: one optimizer through gradient reversal (radboud)",
                        choices=["two-optimizers", "revgrad"])
@@ -96,7 +116,7 @@ class CycleGANConfig(EmojiConfig):
                              choices=["dcgan", "radboud"])
     lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
     lambda_identity: float = opt(0.0, "weight of the identity loss |G_ab(b) - b| + |G_ba(a) - a| as a fraction of "
-                                 "lambda_cycle (the CycleGAN paper's convention, 0.5 there; not in either seed): "
+                                 "lambda_cycle (the CycleGAN paper's convention, 0.5 there; not in either handout): "
                                  "a generator given an image already in its output style should leave it alone, "
                                  "which keeps colours from being swapped; 0 turns it off", min=0.0)
     cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
@@ -105,10 +125,41 @@ class CycleGANConfig(EmojiConfig):
                                "lambda_cycle values 0.01-0.5 are on this scale, 3,072x the mean at 32x32)",
                                choices=["mean", "image-sum"])
     lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
-    n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
 
 
-KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig}
+@dataclass
+class CUTConfig(ColourTerms, TranslationConfig):
+    """Contrastive unpaired translation (Park et al., ECCV 2020), one direction, no cycle."""
+    n_blocks: int = opt(4, "residual blocks of the generator at 8x8 (conv_dim x 4 channels)", min=1)
+    lambda_nce: float = opt(1.0, "weight of the PatchNCE loss between input and output patches", min=0.0)
+    nce_identity: bool = opt(True, "also ask PatchNCE to match real target images with their translations "
+                             "(CUT; --no-nce-identity is FastCUT)")
+    nce_patches: int = opt(256, "patches sampled per feature layer for PatchNCE", min=1)
+    nce_temperature: float = opt(0.07, "temperature of the PatchNCE softmax", min=0.0, min_exclusive=True)
+    patch_layers: int = opt(1, "stride-2 layers of the patch discriminator: 1 judges 16x16 patches, 2 the whole "
+                            "32x32 image", min=1, max=3)
+    augment: str = opt("translation,cutout", "DiffAugment policies applied to real and fake images before the "
+                       "discriminator (comma list of translation, cutout; empty: none); no colour jitter, since "
+                       "colour is the style")
+    lr: float = opt(2e-4, "Adam learning rate (generator, projection heads, discriminator)", min=0.0,
+                    min_exclusive=True)
+
+
+@dataclass
+class Pix2PixConfig(TranslationConfig):
+    """pix2pix (Isola et al., CVPR 2017) on pairs of the same emoji in both styles (training split only)."""
+    lambda_l1: float = opt(100.0, "weight of the L1 distance to the true target", min=0.0)
+    patch_layers: int = opt(1, "stride-2 layers of the conditional patch discriminator: 1 judges 16x16 patches",
+                            min=1, max=3)
+    loss: str = opt("lsgan", "adversarial loss (the paper's is bce; lsgan measured better here: at 2,000 "
+                    "iterations paired L1 0.215 against 0.222, target-style rate 0.79 against 0.63)",
+                    choices=["lsgan", "bce"])
+    lr: float = opt(2e-4, "Adam learning rate (generator and discriminator)", min=0.0, min_exclusive=True)
+
+
+KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig,
+                          "cut": CUTConfig, "pix2pix": Pix2PixConfig}
+TRANSLATION_KINDS = ("cyclegan", "cut", "pix2pix")
 
 # Named presets: overrides of the dataclass defaults that reproduce a handout's settings.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
@@ -134,6 +185,10 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     },
 }
 DEFAULT_PRESET = {"moons": "radboud", "dcgan": "toronto", "cyclegan": "toronto"}
+
+
+def field_names(kind: str) -> list[str]:
+    return [f.name for f in dataclasses.fields(KINDS[kind])]
 
 
 def option_name(name: str) -> str:
@@ -190,7 +245,7 @@ def resolve(kind: str, preset: str | None = None, **overrides):
 
 def _check_relations(cfg) -> None:
     """Constraints between fields that a per-field range cannot say."""
-    if isinstance(cfg, CycleGANConfig) and cfg.source == cfg.target and not cfg.data_dir:
+    if isinstance(cfg, TranslationConfig) and cfg.source == cfg.target and not cfg.data_dir:
         raise GanforgeError(f"--source and --target must differ; both are {cfg.source!r}")
     if isinstance(cfg, CycleGANConfig) and cfg.lambda_identity > 0 and cfg.lambda_cycle == 0:
         raise GanforgeError(f"--lambda-identity {cfg.lambda_identity:g} is a fraction of --lambda-cycle, which is 0: "
@@ -213,3 +268,16 @@ def from_dict(data: dict):
     cfg = KINDS[kind](**{k: v for k, v in data.items() if k in known})
     validate(cfg)
     return kind, preset, cfg
+
+
+def with_defaults(data: dict) -> dict:
+    """A config.json dictionary with the fields it predates filled in by their defaults.
+
+    A run folder written before an option existed ran with that option's default, so
+    comparing it with a new configuration must not count the missing key as a difference.
+    """
+    kind = data.get("kind")
+    if kind not in KINDS:
+        return dict(data)
+    defaults = {f.name: f.default for f in dataclasses.fields(KINDS[kind])}
+    return {**defaults, **data}

@@ -183,13 +183,25 @@ class Run:
     def write_json(self, name: str, data) -> Path:
         return write_json_atomically(self.path / name, data)
 
-    def write_metrics(self, step: int, scores: Scores, checkpoint: str | None = None) -> Path:
-        """metrics.json: the values of one scoring pass, with what each value is (metric_info)."""
+    def write_metrics(self, step: int, scores: Scores, checkpoint: str | None = None,
+                      timing: dict | None = None) -> Path:
+        """metrics.json: the values of one scoring pass, with what each value is (metric_info) and, when
+        known, how long training took (timing: train_seconds, iterations, seconds_per_1000_iterations)."""
         data = {"kind": self.kind, "step": step}
         if checkpoint is not None:
             data["checkpoint"] = checkpoint
         data.update(metrics=_finite_or_none(scores.values), notes=list(scores.notes), metric_info=scores.info)
+        if timing:
+            data["timing"] = timing
         return self.write_json(METRICS, data)
+
+    def read_metrics(self) -> dict:
+        """metrics.json's content ({} when there is none or it cannot be read)."""
+        try:
+            data = json.loads((self.path / METRICS).read_text())
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
 
     # Checkpoints.
     @property

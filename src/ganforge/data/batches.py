@@ -14,35 +14,58 @@ from ..errors import GanforgeError
 from .convert import to_model_range
 
 
-class BatchSampler:
-    """Shuffled batches of one image set.
+class EpochOrder:
+    """Which items each iteration takes: epoch e is the permutation drawn from a generator seeded with
+    (seed, e), cut into batches; the last incomplete batch of an epoch is dropped (steady batch-norm batches)."""
 
-    Epoch e is the permutation drawn from a generator seeded with (seed, e), and
-    the last incomplete batch of an epoch is dropped (steady batch-norm batches).
-    """
+    def __init__(self, n_items: int, batch_size: int, seed: int, device, what: str = "the data"):
+        if n_items < batch_size:
+            raise GanforgeError(f"{what} holds {n_items} images, fewer than --batch-size "
+                                f"{batch_size}; a GAN needs hundreds")
+        self.n_items, self.batch_size, self.seed, self.device = n_items, batch_size, seed, device
+        self.per_epoch = n_items // batch_size
+        self._epoch, self._order = -1, None
+
+    def indices(self, step: int) -> torch.Tensor:
+        """The item indices of iteration `step` (0-based), on the data's device."""
+        epoch, i = divmod(step, self.per_epoch)
+        if epoch != self._epoch:
+            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._order = torch.randperm(self.n_items, generator=gen).to(self.device)
+            self._epoch = epoch
+        return self._order[i * self.batch_size:(i + 1) * self.batch_size]
+
+
+class BatchSampler:
+    """Shuffled batches of one image set (unpaired training draws one per style, with its own seed)."""
 
     def __init__(self, images: torch.Tensor, batch_size: int, seed: int, channels_last: bool = False,
                  name: str = "images"):
-        if images.shape[0] < batch_size:
-            raise GanforgeError(f"{name} holds {images.shape[0]} images, fewer than --batch-size "
-                                f"{batch_size}; a GAN needs hundreds")
-        self.images, self.batch_size, self.seed = images, batch_size, seed
-        self.channels_last = channels_last
-        self.per_epoch = images.shape[0] // batch_size
-        self._epoch, self._order = -1, None
+        self.images, self.channels_last = images, channels_last
+        self.order = EpochOrder(images.shape[0], batch_size, seed, images.device, name)
+        self.per_epoch = self.order.per_epoch
 
-    def _permutation(self, epoch: int) -> torch.Tensor:
-        if epoch != self._epoch:
-            gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._order = torch.randperm(self.images.shape[0], generator=gen).to(self.images.device)
-            self._epoch = epoch
-        return self._order
+    def indices(self, step: int) -> torch.Tensor:
+        return self.order.indices(step)
 
     def batch(self, step: int) -> torch.Tensor:
         """The float batch of iteration `step` (0-based)."""
-        epoch, i = divmod(step, self.per_epoch)
-        index = self._permutation(epoch)[i * self.batch_size:(i + 1) * self.batch_size]
-        return to_model_range(self.images[index], self.channels_last)
+        return to_model_range(self.images[self.indices(step)], self.channels_last)
+
+
+class PairedBatchSampler:
+    """Shuffled batches of pairs: the same emojis in two styles, row for row (paired training: pix2pix)."""
+
+    def __init__(self, images_a: torch.Tensor, images_b: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor],
+                 batch_size: int, seed: int, channels_last: bool = False, name: str = "the pairs"):
+        self.images_a, self.images_b, self.channels_last = images_a, images_b, channels_last
+        self.pair_a, self.pair_b = (p.to(images_a.device) for p in pairs)
+        self.order = EpochOrder(len(self.pair_a), batch_size, seed, images_a.device, name)
+
+    def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        index = self.order.indices(step)
+        return (to_model_range(self.images_a[self.pair_a[index]], self.channels_last),
+                to_model_range(self.images_b[self.pair_b[index]], self.channels_last))
 
 
 class PointBatches:

@@ -9,6 +9,7 @@ import torch
 from ..data.convert import to_model_range, to_uint8
 from ..data.emoji import IMAGE_SIZE
 from ..data.images import load_image
+from ..config import TRANSLATION_KINDS
 from ..errors import GanforgeError
 from ..pictures.grids import save_grid
 from .load import load_trained
@@ -16,11 +17,12 @@ from .load import load_trained
 
 def translate_files(run_dir, direction: str, images: list, out_dir) -> list[Path]:
     """Write [input | translation] PNGs for each image file; return their paths."""
-    cfg, nets = load_trained(run_dir, "cyclegan")
-    forward, backward = f"{cfg.source}-{cfg.target}", f"{cfg.target}-{cfg.source}"
-    if direction not in (forward, backward):
-        raise GanforgeError(f"--direction must be {forward} or {backward} for this run; got {direction!r}")
-    generator = nets.g_ab if direction == forward else nets.g_ba
+    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS)
+    names = {"forward": f"{cfg.source}-{cfg.target}", "backward": f"{cfg.target}-{cfg.source}"}
+    translators = {names[d]: there for d, (there, _) in nets.translators().items()}
+    if direction not in translators:
+        raise GanforgeError(f"--direction must be {' or '.join(translators)} for this run; got {direction!r}")
+    generator = translators[direction]
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

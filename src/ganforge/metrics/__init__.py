@@ -10,6 +10,7 @@ values appear in metrics.json.
 """
 from .registry import BASELINES, METRICS, SCOPES, Extra, Metric, get_metric, list_metrics, metrics_in, register
 from .translation import histogram_match, l1_translation, ssim_translation, cycle_psnr
+from .colour import mean_colour_error, mean_lab, rgb_to_lab
 from .style import share_classified_as, style_rate, target_style_rate
 from .palette import PaletteProbe, colour_histograms, enough_to_hold_out, fit_palette_probe, target_palette_rate
 from .swd import laplacian_pyramid, swd
@@ -19,7 +20,8 @@ from .ssim import psnr, ssim
 
 __all__ = [
     "BASELINES", "METRICS", "SCOPES", "Extra", "Metric", "get_metric", "list_metrics", "metrics_in", "register",
-    "histogram_match", "l1_translation", "ssim_translation", "cycle_psnr",
+    "histogram_match", "l1_translation", "ssim_translation", "cycle_psnr", "mean_colour_error", "mean_lab",
+    "rgb_to_lab",
     "share_classified_as", "style_rate", "target_style_rate",
     "PaletteProbe", "colour_histograms", "enough_to_hold_out", "fit_palette_probe", "target_palette_rate",
     "swd", "laplacian_pyramid", "frechet_distance", "frechet_distance_from_stats", "kid",

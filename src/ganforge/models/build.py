@@ -12,9 +12,30 @@ import torch
 from torch import nn
 
 from ..hardware import Hardware
+from .cut import ProjectionHeads, ResnetTranslator
 from .cyclegan import CycleNets, make_cycle_discriminator, make_cycle_generator
 from .dcgan import DCDiscriminator, DCGenerator
 from .moons import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
+from .patch import PatchDiscriminator
+from .unet import UNetTranslator
+
+
+@dataclass
+class TranslatorNets:
+    """A one-way translator (source -> target style), its discriminator, and CUT's projection heads."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+    heads: nn.Module | None = None
+
+    def as_dict(self) -> dict[str, nn.Module]:
+        """The networks under their checkpoint names."""
+        nets = {"generator": self.generator, "discriminator": self.discriminator}
+        return nets if self.heads is None else {**nets, "heads": self.heads}
+
+    def translators(self) -> dict[str, tuple[nn.Module, nn.Module | None]]:
+        """{direction: (translator, the translator back)}: one way only, with no way back."""
+        return {"forward": (self.generator, None)}
 
 
 @dataclass
@@ -35,17 +56,28 @@ def _moons(cfg) -> GANNets:
 
 
 def _dcgan(cfg) -> GANNets:
-    return GANNets(DCGenerator(cfg.noise_size, cfg.conv_dim), DCDiscriminator(cfg.conv_dim))
+    return GANNets(DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv), DCDiscriminator(cfg.conv_dim))
 
 
 def _cyclegan(cfg) -> CycleNets:
-    return CycleNets(g_ab=make_cycle_generator(cfg.generator, cfg.conv_dim),
-                     g_ba=make_cycle_generator(cfg.generator, cfg.conv_dim),
+    return CycleNets(g_ab=make_cycle_generator(cfg.generator, cfg.conv_dim, cfg.upconv),
+                     g_ba=make_cycle_generator(cfg.generator, cfg.conv_dim, cfg.upconv),
                      d_a=make_cycle_discriminator(cfg.discriminator, cfg.conv_dim),
                      d_b=make_cycle_discriminator(cfg.discriminator, cfg.conv_dim))
 
 
-BUILDERS = {"moons": _moons, "dcgan": _dcgan, "cyclegan": _cyclegan}
+def _cut(cfg) -> TranslatorNets:
+    generator = ResnetTranslator(cfg.conv_dim, cfg.n_blocks)
+    return TranslatorNets(generator, PatchDiscriminator(3, 2 * cfg.conv_dim, cfg.patch_layers),
+                          ProjectionHeads(generator.feature_channels))
+
+
+def _pix2pix(cfg) -> TranslatorNets:
+    # The discriminator judges (source, candidate) stacked: 6 channels.
+    return TranslatorNets(UNetTranslator(cfg.conv_dim), PatchDiscriminator(6, 2 * cfg.conv_dim, cfg.patch_layers))
+
+
+BUILDERS = {"moons": _moons, "dcgan": _dcgan, "cyclegan": _cyclegan, "cut": _cut, "pix2pix": _pix2pix}
 
 
 def build_networks(kind: str, cfg, hw: Hardware):

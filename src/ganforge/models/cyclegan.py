@@ -12,9 +12,9 @@ from .toronto import TorontoCycleGenerator
 GENERATORS = {"toronto": TorontoCycleGenerator, "radboud": RadboudCycleGenerator}
 
 
-def make_cycle_generator(variant: str = "toronto", conv_dim: int = 32) -> nn.Module:
+def make_cycle_generator(variant: str = "toronto", conv_dim: int = 32, upconv_form: str = "phases") -> nn.Module:
     """The CycleGAN generator of a handout: 'toronto' (residual block) or 'radboud' (plain)."""
-    return GENERATORS[variant](conv_dim)
+    return GENERATORS[variant](conv_dim, upconv_form)
 
 
 def make_cycle_discriminator(variant: str = "dcgan", conv_dim: int = 32) -> nn.Module:
@@ -34,6 +34,10 @@ class CycleNets:
     def as_dict(self) -> dict[str, nn.Module]:
         """The networks under their checkpoint names."""
         return {"g_ab": self.g_ab, "g_ba": self.g_ba, "d_a": self.d_a, "d_b": self.d_b}
+
+    def translators(self) -> dict[str, tuple[nn.Module, nn.Module | None]]:
+        """{direction: (translator, the translator back)}: both ways for a CycleGAN."""
+        return {"forward": (self.g_ab, self.g_ba), "backward": (self.g_ba, self.g_ab)}
 
     def generators(self) -> list[nn.Parameter]:
         return list(self.g_ab.parameters()) + list(self.g_ba.parameters())

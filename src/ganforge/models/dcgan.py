@@ -9,16 +9,16 @@ from .layers import downconv, upconv
 class DCGenerator(nn.Module):
     """Uniform noise (B, noise_size) -> images (B, 3, 32, 32) in (-1, 1)."""
 
-    def __init__(self, noise_size: int = 100, conv_dim: int = 32):
+    def __init__(self, noise_size: int = 100, conv_dim: int = 32, upconv_form: str = "phases"):
         super().__init__()
         self.input_size = noise_size
         self.base = conv_dim * 4
         self.linear = nn.Linear(noise_size, self.base * 4 * 4)
         self.net = nn.Sequential(
             nn.BatchNorm2d(self.base), nn.ReLU(),
-            upconv(self.base, conv_dim * 2), nn.ReLU(),  # (B, 64, 8, 8)
-            upconv(conv_dim * 2, conv_dim), nn.ReLU(),   # (B, 32, 16, 16)
-            upconv(conv_dim, 3, batch_norm=False),       # (B, 3, 32, 32)
+            upconv(self.base, conv_dim * 2, form=upconv_form), nn.ReLU(),  # (B, 64, 8, 8)
+            upconv(conv_dim * 2, conv_dim, form=upconv_form), nn.ReLU(),   # (B, 32, 16, 16)
+            upconv(conv_dim, 3, batch_norm=False, form=upconv_form),       # (B, 3, 32, 32)
             nn.Tanh(),
         )
 

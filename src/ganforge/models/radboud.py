@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from torch import nn
 
+from .layers import upsample_conv
+
 
 class RadboudCycleGenerator(nn.Module):
     """Image (B, 3, 32, 32) -> image of the other style: plain convolutions, no residual block."""
 
-    def __init__(self, conv_dim: int = 32):
+    def __init__(self, conv_dim: int = 32, upconv_form: str = "phases"):
         super().__init__()
         c = conv_dim
         self.net = nn.Sequential(
             nn.Conv2d(3, c, 5, 2, 2), nn.BatchNorm2d(c), nn.ReLU(),                       # (B, 32, 16, 16)
             nn.Conv2d(c, 2 * c, 5, 2, 2), nn.BatchNorm2d(2 * c), nn.ReLU(),               # (B, 64, 8, 8)
             nn.Conv2d(2 * c, 2 * c, 5, 1, 2, bias=False), nn.BatchNorm2d(2 * c), nn.ReLU(),  # (B, 64, 8, 8)
-            nn.Upsample(scale_factor=2), nn.Conv2d(2 * c, c, 5, 1, 2), nn.BatchNorm2d(c), nn.ReLU(),  # (B, 32, 16, 16)
-            nn.Upsample(scale_factor=2), nn.Conv2d(c, 3, 5, 1, 2),                         # (B, 3, 32, 32)
+            *upsample_conv(2 * c, c, 5, bias=True, form=upconv_form), nn.BatchNorm2d(c), nn.ReLU(),  # (B, 32, 16, 16)
+            *upsample_conv(c, 3, 5, bias=True, form=upconv_form),                         # (B, 3, 32, 32)
             nn.Tanh(),
         )
 

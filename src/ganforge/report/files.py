@@ -141,6 +141,8 @@ class RunFiles:
             return f"DCGAN · {c.get('style', '?')}"
         if self.kind == "cyclegan":
             return f"CycleGAN · {c.get('source', '?')} ↔ {c.get('target', '?')}"
+        if self.kind in ("cut", "pix2pix"):
+            return f"{'CUT' if self.kind == 'cut' else 'pix2pix'} · {c.get('source', '?')} → {c.get('target', '?')}"
         return str(self.kind)
 
 

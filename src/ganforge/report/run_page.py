@@ -92,6 +92,9 @@ def pictures_section(run: RunFiles) -> str:
     elif run.kind == "cyclegan":
         title, note = "Translations", ("Rows of source | translation | reconstruction, from fixed test images, so "
                                        "every grid is comparable. Drag the slider to move through training.")
+    elif run.kind in ("cut", "pix2pix"):
+        title, note = "Translations", ("Rows of source | translation | true target emoji, from fixed test emojis "
+                                       "never seen in training. Drag the slider to move through training.")
     else:
         title, note = "Samples", ("Generated from the same fixed noise at every step. "
                                   "Drag the slider to move through training.")

@@ -162,7 +162,9 @@ def gallery_section(view: SweepView) -> str:
     early = ("the heatmap after the first epoch" if view.kind == "moons"
              else f"the grid at iteration {EARLY_STEP} (or the first one)")
     note = (f"Per configuration: {early} and the final one. "
-            + ("Rows of each grid: source | translation | reconstruction." if view.kind == "cyclegan" else ""))
+            + {"cyclegan": "Rows of each grid: source | translation | reconstruction.",
+               "cut": "Rows of each grid: source | translation | true target.",
+               "pix2pix": "Rows of each grid: source | translation | true target."}.get(view.kind, ""))
     return section("Samples side by side", f'<div class="scroll">{table}</div>', ident="samples", note=note)
 
 

@@ -7,6 +7,7 @@ the features of the real sets) is prepared on the first call and kept.
 """
 from __future__ import annotations
 
+from ..data.images import parse_color
 from ..features import FeatureNet
 from ..runs import Scores
 from .images import TranslationScorer, score_samples
@@ -32,14 +33,15 @@ class SamplesScorer:
                              self.features)
 
 
-class CycleScorer:
+class TranslatorScorer:
     def __init__(self, cfg, cache=None):
         self.cfg, self.cache, self.scorer = cfg, cache, None
 
     def __call__(self, nets, data) -> Scores:
         if self.scorer is None:  # the training sets never change: fit the palette probe once
             names = (self.cfg.source, self.cfg.target)
-            self.scorer = TranslationScorer(names, data, FeatureNet(self.cache))
+            self.scorer = TranslationScorer(names, data, FeatureNet(self.cache),
+                                            background=parse_color(self.cfg.background))
         return self.scorer(nets)
 
 
@@ -50,4 +52,4 @@ def scorer_for(kind: str, cfg, cache=None):
         return MoonsScorer(cfg)
     if kind == "dcgan":
         return SamplesScorer(cfg, cache)
-    return CycleScorer(cfg, cache)
+    return TranslatorScorer(cfg, cache)  # cyclegan, cut, pix2pix

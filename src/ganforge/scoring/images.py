@@ -78,20 +78,27 @@ def palette_probe_for(splits: dict, a: str, b: str):
 
 
 def score_translation(source: torch.Tensor, translated: torch.Tensor, target: torch.Tensor,
-                      reconstructed: torch.Tensor, reference: torch.Tensor, names: tuple[str, str],
+                      reconstructed: torch.Tensor | None, reference: torch.Tensor, names: tuple[str, str],
                       features: FeatureNet | None = None, palette_probe=None,
-                      histmatched: torch.Tensor | None = None) -> Scores:
+                      histmatched: torch.Tensor | None = None, background=(255, 255, 255)) -> Scores:
     """One translation direction names = (source style, target style), scored on paired uint8 test images.
 
-    source x, translated G(x), target y (the true translation), reconstructed F(G(x)): one shape.
+    source x, translated G(x), target y (the true translation), reconstructed F(G(x)) (None for a
+    translator with no way back): one shape.
     reference: other target-style images (not the targets y), for the distributions and the
-    recolour-only baseline; histmatched: that baseline, when already computed.
+    recolour-only baseline; histmatched: that baseline, when already computed; background: the
+    colour transparent pixels were composited onto (what is not part of a drawing).
     """
     src, dst = names
     for what, images in (("translated", translated), ("target", target), ("reconstructed", reconstructed)):
-        same_shape(source, images, "source", what)
-    inputs = Inputs(source=source, target=target, reconstructed=reconstructed, reference=reference,
-                    target_style=dst, seed=EVAL_SEED)
+        if images is not None:
+            same_shape(source, images, "source", what)
+    inputs = Inputs(source=source, target=target, reference=reference, target_style=dst, seed=EVAL_SEED,
+                    background=tuple(background))
+    if reconstructed is None:
+        inputs.unavailable("reconstructed", "this translator translates one way: there is no cycle to reconstruct")
+    else:
+        inputs.set("reconstructed", reconstructed)
     if palette_probe is None:
         inputs.unavailable("palette_probe", "a training set is too small to fit the palette probe and hold images out")
     else:
@@ -104,31 +111,33 @@ def score_translation(source: torch.Tensor, translated: torch.Tensor, target: to
 
 
 class TranslationScorer:
-    """Scores a CycleGAN's two directions on the paired test emojis; the fixed sets are prepared once.
+    """Scores every direction a translator's networks translate (both for CycleGAN, one for CUT and pix2pix)
+    on the paired test emojis; the fixed sets are prepared once.
 
     palette_probe: from `palette_probe_for`, fitted here when not given (a run scored
     many times passes one).
     """
 
-    def __init__(self, names: tuple[str, str], splits: dict, features: FeatureNet | None, palette_probe=None):
+    def __init__(self, names: tuple[str, str], splits: dict, features: FeatureNet | None, palette_probe=None,
+                 background=(255, 255, 255)):
         a, b = names
         idx_a, idx_b = paired_indices(splits[a]["test"], splits[b]["test"])
         if len(idx_a) == 0:
             raise GanforgeError(f"the {a} and {b} test sets share no emoji; paired metrics need pairs")
-        self.features = features
+        self.features, self.background = features, background
         self.palette_probe = palette_probe or palette_probe_for(splits, a, b)
-        self.directions = []
-        for forward, src, dst, sel_src, sel_dst in ((True, a, b, idx_a, idx_b), (False, b, a, idx_b, idx_a)):
+        self.directions = {}
+        for direction, src, dst, sel_src, sel_dst in (("forward", a, b, idx_a, idx_b), ("backward", b, a, idx_b, idx_a)):
             source, target = splits[src]["test"].images[sel_src], splits[dst]["test"].images[sel_dst]
             reference = splits[dst]["train"].images
-            self.directions.append((forward, (src, dst), source, target, reference, histogram_match(source, reference)))
+            self.directions[direction] = ((src, dst), source, target, reference, histogram_match(source, reference))
 
     def __call__(self, nets) -> Scores:
         parts = []
-        for forward, names, source, target, reference, histmatched in self.directions:
-            g_there, g_back = (nets.g_ab, nets.g_ba) if forward else (nets.g_ba, nets.g_ab)
-            translated = _translate(g_there, source)
-            reconstructed = _translate(g_back, translated)
+        for direction, (there, back) in nets.translators().items():
+            names, source, target, reference, histmatched = self.directions[direction]
+            translated = _translate(there, source)
+            reconstructed = _translate(back, translated) if back is not None else None
             parts.append(score_translation(source, translated, target, reconstructed, reference, names,
-                                           self.features, self.palette_probe, histmatched))
+                                           self.features, self.palette_probe, histmatched, self.background))
         return merge(*parts)

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from ..config import CycleGANConfig
 from ..hardware import Hardware, adam
 from ..models.cyclegan import CycleNets
+from .colour import ColourTerms
 from .losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
 from .steps import accuracy
 
@@ -23,12 +24,13 @@ IDENTITY_STAT_NAMES = ("identity_loss_a", "identity_loss_b")  # logged only when
 
 
 class GeneratorLosses:
-    """The non-adversarial generator terms: cycle consistency and, when on, identity."""
+    """The non-adversarial generator terms: cycle consistency and, when on, identity and the colour terms."""
 
     def __init__(self, cfg: CycleGANConfig):
         self.lambda_cycle = cfg.lambda_cycle
         self.lambda_identity = cfg.lambda_cycle * cfg.lambda_identity  # a fraction of lambda_cycle
         self.distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
+        self.colour = ColourTerms(cfg.lambda_colour, cfg.lambda_palette)
 
     @property
     def identity_on(self) -> bool:
@@ -36,8 +38,8 @@ class GeneratorLosses:
 
     @property
     def stat_names(self) -> tuple:
-        """The statistics these terms add to a step's record."""
-        return IDENTITY_STAT_NAMES if self.identity_on else ()
+        """The statistics these terms add to a step's record (colour terms: the mean of both directions)."""
+        return (IDENTITY_STAT_NAMES if self.identity_on else ()) + self.colour.stat_names
 
     def identity(self, generator, real_own_style: torch.Tensor) -> torch.Tensor:
         """Distance between a real image of the generator's output style and what the generator makes of it."""
@@ -62,7 +64,7 @@ class TwoOptimizerCycleStep:
     def _generator_step(self, real_src, real_dst, g_there, g_back, d_there):
         """One G update along src -> there -> back.
 
-        Returns (adversarial loss, cycle loss, cycle L1, identity loss or None).
+        Returns (adversarial loss, cycle loss, cycle L1, identity loss or None, [colour terms]).
         """
         terms, idt = self.terms, None
         with self.hw.autocast():
@@ -76,11 +78,15 @@ class TwoOptimizerCycleStep:
             if terms.identity_on:
                 idt = terms.identity(g_there, real_dst)
                 total = total + terms.lambda_identity * idt
+            colour = []
+            if terms.colour.stat_names:
+                extra, colour = terms.colour(real_src, fake, real_dst)
+                total = total + extra
         self.opt_gen.zero_grad(set_to_none=True)
         total.backward()
         self.opt_gen.step()
         return (adv.detach(), cyc.detach(), F.l1_loss(cycled.detach().float(), real_src),
-                None if idt is None else idt.detach())
+                None if idt is None else idt.detach(), colour)
 
     def __call__(self, real_a: torch.Tensor, real_b: torch.Tensor) -> torch.Tensor:
         n, loss, thr = self.nets, self.loss, self.loss.threshold
@@ -107,8 +113,8 @@ class TwoOptimizerCycleStep:
         for d in (n.d_a, n.d_b):
             d.requires_grad_(False)
         try:
-            adv_ba, cyc_b, l1_b, idt_a = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, n.d_a)
-            adv_ab, cyc_a, l1_a, idt_b = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, n.d_b)
+            adv_ba, cyc_b, l1_b, idt_a, colour_ba = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, n.d_a)
+            adv_ab, cyc_a, l1_a, idt_b, colour_ab = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, n.d_b)
         finally:
             for d in (n.d_a, n.d_b):
                 d.requires_grad_(True)
@@ -117,7 +123,8 @@ class TwoOptimizerCycleStep:
             accuracy(d_real_a, True, thr), accuracy(d_real_b, True, thr),
             accuracy(d_fake_a, False, thr), accuracy(d_fake_b, False, thr), l1_a, l1_b,
         ]
-        return torch.stack(stats + ([idt_a, idt_b] if self.terms.identity_on else []))
+        colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]  # each colour term, mean of both directions
+        return torch.stack(stats + ([idt_a, idt_b] if self.terms.identity_on else []) + colour)
 
 
 class RevGradCycleStep:
@@ -155,6 +162,12 @@ class RevGradCycleStep:
                 # G_ba should leave a real A image alone, G_ab a real B image.
                 identity = [self.terms.identity(n.g_ba, real_a), self.terms.identity(n.g_ab, real_b)]
                 total = total + self.terms.lambda_identity * (identity[0] + identity[1])
+            colour = []
+            if self.terms.colour.stat_names:
+                extra_ab, colour_ab = self.terms.colour(real_a, fake_ab, real_b)
+                extra_ba, colour_ba = self.terms.colour(real_b, fake_ba, real_a)
+                total = total + extra_ab + extra_ba
+                colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer.step()
@@ -166,7 +179,7 @@ class RevGradCycleStep:
             cyc_a.detach(), cyc_b.detach(),
             accuracy(d_real_a, True, thr), accuracy(d_real_b, True, thr),
             accuracy(d_fake_a, False, thr), accuracy(d_fake_b, False, thr), l1_a, l1_b, total.detach(),
-            *(term.detach() for term in identity),
+            *(term.detach() for term in identity), *colour,
         ])
 
 

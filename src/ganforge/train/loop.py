@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,17 +53,39 @@ class Training:
     device: torch.device
 
 
-def _resume(run: Run, training: Training, word: str) -> tuple[int, torch.Tensor, int]:
-    sums = torch.zeros(len(training.step.stat_names), device=training.device)
-    latest = run.latest_checkpoint()
+@dataclass
+class Progress:
+    """What the loop carries from iteration to iteration, and what a checkpoint saves of it."""
+    step: int                 # steps done
+    sums: torch.Tensor        # statistics summed since the last log step
+    count: int                # iterations in those sums
+    train_seconds: float = 0.0  # wall time spent in iterations (not in pictures, scores or saving)
+
+    def extra(self) -> dict:
+        return {"stats_sum": self.sums.tolist(), "stats_count": self.count, "train_seconds": self.train_seconds}
+
+
+def _start(run: Run, training: Training, resume: bool, word: str) -> Progress:
+    progress = Progress(0, torch.zeros(len(training.step.stat_names), device=training.device), 0)
+    latest = run.latest_checkpoint() if resume else None
     if latest is None:
-        return 0, sums, 0  # killed before its first checkpoint: start over in the same folder
+        return progress  # new, or killed before its first checkpoint: start over in the same folder
     state = load_checkpoint(latest, training.networks.as_dict(), training.step.optimizers)
     extra = state["extra"]
+    progress.step = int(state["step"])
     if "stats_sum" in extra:  # checkpoints taken between log steps carry the partial sums
-        sums = torch.tensor(extra["stats_sum"], dtype=torch.float32, device=training.device)
-    run.log(f"resumed from {latest} ({word} {state['step']})")
-    return int(state["step"]), sums, int(extra.get("stats_count", 0))
+        progress.sums = torch.tensor(extra["stats_sum"], dtype=torch.float32, device=training.device)
+    progress.count = int(extra.get("stats_count", 0))
+    progress.train_seconds = float(extra.get("train_seconds", 0.0))
+    run.log(f"resumed from {latest} ({word} {progress.step})")
+    return progress
+
+
+def timing(progress: Progress, per_step: int) -> dict:
+    """How long training took, for metrics.json: seconds in all, and per 1,000 iterations."""
+    iterations = progress.step * per_step
+    return {"train_seconds": round(progress.train_seconds, 2), "iterations": iterations,
+            "seconds_per_1000_iterations": round(1000 * progress.train_seconds / max(iterations, 1), 2)}
 
 
 @contextlib.contextmanager
@@ -97,40 +120,39 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
     sample(step) draws pictures into the run; score(step) returns Scores (optional).
     """
     names, modules, optimizers = training.step.stat_names, training.networks.as_dict(), training.step.optimizers
-    if resume:
-        start, sums, count = _resume(run, training, schedule.word)
-    else:
-        start, sums, count = 0, torch.zeros(len(names), device=training.device), 0
-    run.truncate_stats(schedule.unit, start)
-    if start == 0 and schedule.sample_at_start:
+    state = _start(run, training, resume, schedule.word)
+    run.truncate_stats(schedule.unit, state.step)
+    if state.step == 0 and schedule.sample_at_start:
         sample(0)
 
     def save(at: int) -> None:
         # Never checkpoint weights that came from a non-finite step.
-        check_finite(names, (sums / max(count, 1)).tolist(), f"{schedule.word} {at}")
-        save_checkpoint(run.checkpoint_dir, at, modules, optimizers, {"stats_sum": sums.tolist(), "stats_count": count})
+        check_finite(names, (state.sums / max(state.count, 1)).tolist(), f"{schedule.word} {at}")
+        save_checkpoint(run.checkpoint_dir, at, modules, optimizers, state.extra())
 
-    bar = progress(schedule.total * schedule.per_step, start * schedule.per_step, desc=desc)
-    step, iteration = start, start * schedule.per_step
+    bar = progress(schedule.total * schedule.per_step, state.step * schedule.per_step, desc=desc)
+    iteration = state.step * schedule.per_step
     with deferred_interrupts() as interrupted:
-        while step < schedule.total:
-            sums += training.step(*training.batches(iteration))
-            count += 1
+        while state.step < schedule.total:
+            started = time.perf_counter()
+            state.sums += training.step(*training.batches(iteration))
+            state.count += 1
             iteration += 1
+            state.train_seconds += time.perf_counter() - started
             bar.update(1)
             if iteration % schedule.per_step:
                 continue  # within a step (a moons epoch): an interrupt waits for its end
-            step = iteration // schedule.per_step
+            state.step = step = iteration // schedule.per_step
             last = step == schedule.total
 
             # Log the mean statistics (the only host-device sync between log steps).
             if step % schedule.log_every == 0 or last:
-                means = (sums / count).tolist()
+                means = (state.sums / state.count).tolist()
                 check_finite(names, means, f"{schedule.word} {step}")
                 run.append_stats({schedule.unit: step, **dict(zip(names, means))})
                 run.log(format_stats(f"{schedule.unit} {step}/{schedule.total}:", names, means), echo=bar.disable)
-                sums.zero_()
-                count = 0
+                state.sums.zero_()
+                state.count = 0
             if (schedule.sample_every and step % schedule.sample_every == 0) or last:
                 sample(step)
             if score is not None and ((schedule.score_every and step % schedule.score_every == 0) or last):
@@ -138,7 +160,7 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
                 if schedule.record_scores:
                     run.append_stats({schedule.unit: step, "kind": "eval", **scores.values})
                 if last:
-                    run.write_metrics(step, scores)
+                    run.write_metrics(step, scores, timing=timing(state, schedule.per_step))
             if step % schedule.checkpoint_every == 0 or last or interrupted["signal"] is not None:
                 save(step)
             if interrupted["signal"] is not None:
@@ -147,4 +169,4 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
                         f"{run.kind} --resume {run.path}")
                 raise KeyboardInterrupt
     bar.close()
-    return step
+    return state.step

@@ -38,16 +38,19 @@ from ..hardware import Hardware, pick_hardware
 from ..models.cyclegan import make_cycle_discriminator, make_cycle_generator
 from ..models.dcgan import DCDiscriminator, DCGenerator
 from ..models.moons import MoonDiscriminator, MoonGenerator
+from ..train.cut import prepare_cut
 from ..train.cyclegan import prepare_cyclegan
 from ..train.dcgan import prepare_dcgan
 from ..train.loop import Training
 from ..train.losses import cycle_loss, revgrad
 from ..train.moons import prepare_moons
+from ..train.pix2pix import prepare_pix2pix
 
-MODELS = ("moons", "dcgan", "cyclegan-toronto", "cyclegan-radboud")
-# Iterations of the handouts' full runs: moons 10 epochs of 782 batches; DCGAN 5,000; CycleGAN 10,000.
+MODELS = ("moons", "dcgan", "cyclegan-toronto", "cyclegan-radboud", "cut", "pix2pix")
+# Iterations of a full run: the handouts' (moons 10 epochs of 782 batches; DCGAN 5,000; CycleGAN 10,000),
+# and for the methods beyond them the 10,000 their comparison trains.
 FULL_RUN_ITERS = {"moons": 10 * math.ceil(100_000 / 128), "dcgan": 5000,
-                  "cyclegan-toronto": 10_000, "cyclegan-radboud": 10_000}
+                  "cyclegan-toronto": 10_000, "cyclegan-radboud": 10_000, "cut": 10_000, "pix2pix": 10_000}
 
 
 @dataclass
@@ -63,6 +66,8 @@ def _config(model: str, compile: bool = False):
         return config_mod.resolve("moons", "radboud", compile=compile)
     if model == "dcgan":
         return config_mod.resolve("dcgan", "toronto", compile=compile)
+    if model in ("cut", "pix2pix"):
+        return config_mod.resolve(model, batch_size=16, compile=compile)
     preset = model.split("-", 1)[1]
     # Batch 16 for every emoji model, as the targets are stated for it.
     return config_mod.resolve("cyclegan", preset, batch_size=16, compile=compile)
@@ -199,7 +204,7 @@ def _bench_dcgan(cfg, hw: Hardware, timing: Timing, png_root: Path) -> dict:
     loop, bare = _loop_and_bare(lambda: prepare_dcgan(cfg, hw, images.to(hw.device)))
 
     torch.manual_seed(0)
-    g3, d3 = DCGenerator(cfg.noise_size, cfg.conv_dim), DCDiscriminator(cfg.conv_dim)
+    g3, d3 = DCGenerator(cfg.noise_size, cfg.conv_dim, "reference"), DCDiscriminator(cfg.conv_dim)
     og3 = torch.optim.Adam(g3.parameters(), cfg.lr_gen, betas=betas)
     od3 = torch.optim.Adam(d3.parameters(), cfg.lr_disc, betas=betas)
     batches = _handout_loader(_write_png_folder(images, png_root / "dcgan"), bs)
@@ -233,7 +238,8 @@ def _bench_cyclegan(model: str, cfg, hw: Hardware, timing: Timing, png_root: Pat
     # The handouts' way on the same architectures: fp32, default layout and Adam, PNGs decoded every batch.
     distance = cycle_loss(cfg.cycle_loss, cfg.cycle_reduction)
     torch.manual_seed(0)
-    g_ab, g_ba = make_cycle_generator(cfg.generator, cfg.conv_dim), make_cycle_generator(cfg.generator, cfg.conv_dim)
+    g_ab = make_cycle_generator(cfg.generator, cfg.conv_dim, "reference")
+    g_ba = make_cycle_generator(cfg.generator, cfg.conv_dim, "reference")
     d_a = make_cycle_discriminator(cfg.discriminator, cfg.conv_dim)
     d_b = make_cycle_discriminator(cfg.discriminator, cfg.conv_dim)
     betas = (cfg.beta1, cfg.beta2)
@@ -288,10 +294,23 @@ def _bench_cyclegan(model: str, cfg, hw: Hardware, timing: Timing, png_root: Pat
     return _rates(loop, bare, handout, timing, bs, source, hw.device)
 
 
+# --- CUT and pix2pix: beyond the handouts, so no handout way to compare with ------------------------------
+
+def _bench_translator(model: str, cfg, hw: Hardware, timing: Timing) -> dict:
+    images_a, source = _emoji_images(cfg.source)
+    images_b, _ = _emoji_images(cfg.target)
+    n = min(len(images_a), len(images_b))
+    pairs = (torch.arange(n), torch.arange(n))  # stand-in pairs: timing does not depend on which images pair
+    prepare = prepare_cut if model == "cut" else prepare_pix2pix
+    loop, bare = _loop_and_bare(lambda: prepare(cfg, hw, images_a.to(hw.device), images_b.to(hw.device), pairs))
+    return _rates(loop, bare, None, timing, cfg.batch_size, source, hw.device)
+
+
 def _rates(loop, bare, handout, timing: Timing, batch_size: int, data: str, device: torch.device) -> dict:
     cpu = torch.device("cpu")  # the handouts' way runs on the CPU
     return {"loop_it_per_s": _median_rate(loop, timing, device), "bare_it_per_s": _median_rate(bare, timing, device),
-            "handout_it_per_s": _median_rate(handout, timing, cpu), "batch_size": batch_size, "data": data}
+            "handout_it_per_s": _median_rate(handout, timing, cpu) if handout else None,
+            "batch_size": batch_size, "data": data}
 
 
 def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", device: str = "auto",
@@ -309,21 +328,31 @@ def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", devic
                 row = _bench_moons(cfg, hw, moons_timing)
             elif model == "dcgan":
                 row = _bench_dcgan(cfg, hw, timing, Path(tmp))
+            elif model in ("cut", "pix2pix"):
+                row = _bench_translator(model, cfg, hw, timing)
             else:
                 row = _bench_cyclegan(model, cfg, hw, timing, Path(tmp))
             full = FULL_RUN_ITERS[model]
             row = {"model": model, **row, "precision": hw.precision, "device": str(hw.device),
                    "torch": torch.__version__, "threads": torch.get_num_threads(), "compile": compile,
                    "loop_over_bare": row["loop_it_per_s"] / row["bare_it_per_s"],
-                   "loop_over_handout": row["loop_it_per_s"] / row["handout_it_per_s"],
+                   "loop_over_handout": _ratio(row["loop_it_per_s"], row["handout_it_per_s"]),
                    "full_run_iters": full,
                    "projected_full_run_min_loop": full / row["loop_it_per_s"] / 60,
-                   "projected_full_run_min_handout": full / row["handout_it_per_s"] / 60}
+                   "projected_full_run_min_handout": _ratio(full / 60, row["handout_it_per_s"])}
             results.append(row)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for row in results:
         row["peak_rss_mb_process"] = peak_mb
     return results
+
+
+def _ratio(a: float, b: float | None) -> float | None:
+    return None if b is None else a / b
+
+
+def _cell(value, width: int, digits: int, unit: str = "") -> str:
+    return f"{'–':>{width}}" if value is None else f"{value:>{width - len(unit)}.{digits}f}{unit}"
 
 
 def format_table(rows: list[dict]) -> str:
@@ -332,9 +361,9 @@ def format_table(rows: list[dict]) -> str:
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(f"{r['model']:<18}{r['loop_it_per_s']:>10.1f}{r['bare_it_per_s']:>10.1f}"
-                     f"{r['handout_it_per_s']:>13.1f}{r['loop_over_bare']:>10.2f}{r['loop_over_handout']:>13.2f}"
-                     f"{r['projected_full_run_min_loop']:>13.1f} min{r['projected_full_run_min_handout']:>16.1f} min"
-                     f"  {r['precision']}")
+                     f"{_cell(r['handout_it_per_s'], 13, 1)}{r['loop_over_bare']:>10.2f}"
+                     f"{_cell(r['loop_over_handout'], 13, 2)}{_cell(r['projected_full_run_min_loop'], 17, 1, ' min')}"
+                     f"{_cell(r['projected_full_run_min_handout'], 20, 1, ' min')}  {r['precision']}")
     first = rows[0] if rows else {}
     lines.append(f"device {first.get('device')}, torch {first.get('torch')}, {first.get('threads')} threads, "
                  f"{'torch.compile, ' if first.get('compile') else ''}"

@@ -141,7 +141,7 @@ class Reproduction:
         preset = options.pop("preset", None)
         wanted = config_mod.to_dict(kind, preset, config_mod.resolve(kind, preset, **options))
         try:
-            existing = json.loads((folder / "config.json").read_text())
+            existing = config_mod.with_defaults(json.loads((folder / "config.json").read_text()))
         except (OSError, json.JSONDecodeError):
             existing = {}
         changed = sorted(k for k in wanted if k not in ("threads", "device", "precision")

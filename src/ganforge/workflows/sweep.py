@@ -130,6 +130,7 @@ class Configuration:
 
     def differences(self, existing: dict) -> list[str]:
         """Settings in which a folder's config.json differs from this configuration (threads may differ)."""
+        existing = config_mod.with_defaults(existing)
         keys = (set(existing) | set(self.config)) - set(NOT_SWEPT)
         return sorted(k for k in keys if existing.get(k) != self.config.get(k))
 

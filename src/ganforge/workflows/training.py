@@ -10,12 +10,15 @@ from ..report import write_report
 from ..report.tensorboard import live_mirror
 from ..runs import Run
 from ..scoring.hooks import scorer_for
+from ..train.cut import train_cut
 from ..train.cyclegan import train_cyclegan
 from ..train.dcgan import train_dcgan
 from ..train.moons import train_moons
+from ..train.pix2pix import train_pix2pix
 from ..train.result import TrainingResult
 
-TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan}
+TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan, "cut": train_cut,
+            "pix2pix": train_pix2pix}
 
 
 def run_tag(kind: str, cfg) -> str:
@@ -24,7 +27,7 @@ def run_tag(kind: str, cfg) -> str:
         return f"moons-{cfg.trainer}"
     if kind == "dcgan":
         return f"dcgan-{cfg.style}"
-    return f"cyclegan-{cfg.source}2{cfg.target}"
+    return f"{kind}-{cfg.source}2{cfg.target}"
 
 
 def start_run(kind: str, preset: str | None, out=None, root="runs", tag: str | None = None, **options):

@@ -1,0 +1,81 @@
+"""What every translation method's training shares: its data, its sample grids, the loop around its step.
+
+CycleGAN translates both ways and draws rows of source | translation | reconstruction;
+one-way translators (CUT, pix2pix) draw source | translation | true target, from the
+same test emojis in every run, so grids of different methods compare row for row.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+
+from ..data.convert import to_model_range, to_uint8
+from ..data.emoji import datasets as emoji_datasets
+from ..data.emoji import paired_indices
+from ..hardware import Hardware, pick_hardware
+from ..models.modes import eval_mode
+from ..pictures.grids import interleave, save_grid
+from ..runs import Run
+from .loop import Schedule, Training, run_iterations
+from .result import TrainingResult
+
+# prepare(cfg, hw, train_a, train_b, pairs) -> Training; pairs: (indices into train_a, into train_b) of the
+# same emojis, for methods that train on pairs.
+Prepare = Callable[..., Training]
+
+
+def training_pairs(data: dict, source: str, target: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the emojis both training splits hold (paired by codepoint); the test emojis are never among them."""
+    return paired_indices(data[source]["train"], data[target]["train"])
+
+
+def sample_sets(data: dict, source: str, target: str, n: int) -> dict:
+    """Fixed test images for the grids: the first n of each style, and n source/true-target pairs."""
+    idx_a, idx_b = paired_indices(data[source]["test"], data[target]["test"])
+    return {"a": data[source]["test"].images[:n], "b": data[target]["test"].images[:n],
+            "pair_source": data[source]["test"].images[idx_a[:n]], "pair_target": data[target]["test"].images[idx_b[:n]]}
+
+
+@torch.no_grad()
+def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names: tuple[str, str]) -> None:
+    """One grid per direction the networks translate, three images a row."""
+    a, b = names
+    with eval_mode(*nets.as_dict().values()):
+        for direction, (there, back) in nets.translators().items():
+            src, dst = (a, b) if direction == "forward" else (b, a)
+            if back is not None:   # rows of source | translation | reconstruction
+                source = sets["a"] if direction == "forward" else sets["b"]
+            else:                  # rows of source | translation | true target
+                source = sets["pair_source"]
+            with hw.autocast():
+                fake = there(to_model_range(source.to(hw.device), hw.channels_last))
+                third = to_uint8(back(fake)) if back is not None else sets["pair_target"]
+            grid = interleave(source.cpu(), to_uint8(fake), third.cpu())
+            save_grid(grid, folder / f"{step:06d}-{src}-{dst}.png", ncol=6)
+
+
+def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool = False, score=None,
+                      paired: bool = False) -> TrainingResult:
+    """Train a translator of `kind` from cfg.source to cfg.target; paired=True trains on pairs of one emoji."""
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
+    torch.manual_seed(cfg.seed)
+    data = emoji_datasets.load_emoji_splits(cfg, [cfg.source, cfg.target])
+    train_a = data[cfg.source]["train"].images.to(hw.device)  # uint8, moved once
+    train_b = data[cfg.target]["train"].images.to(hw.device)
+    pairs = training_pairs(data, cfg.source, cfg.target) if paired else None
+    sets = sample_sets(data, cfg.source, cfg.target, cfg.n_sample_images)
+    training = prepare(cfg, hw, train_a, train_b, pairs)
+    nets = training.networks
+    what = f"{len(pairs[0])} training pairs" if paired else f"{train_a.shape[0]} + {train_b.shape[0]} training images"
+    run.log(f"{kind} {cfg.source} -> {cfg.target}: {what}, {hw.describe()}, {cfg.iters} iterations")
+
+    def sample(it: int) -> None:
+        sample_translations(nets, sets, hw, run.path / "samples", it, (cfg.source, cfg.target))
+
+    schedule = Schedule(total=cfg.iters, log_every=cfg.log_every, sample_every=cfg.sample_every,
+                        checkpoint_every=cfg.checkpoint_every, score_every=cfg.eval_every)
+    run_iterations(run, training, schedule, sample, score=score and (lambda it: score(nets, data)),
+                   resume=resume, desc=kind)
+    run.log(f"done: samples in {run.path / 'samples'}")
+    return TrainingResult(run, nets)

@@ -1,0 +1,122 @@
+"""`ganforge compare RUN_DIR... --out DIR`: translation methods side by side on the same test emojis.
+
+Writes DIR/translations.png (one row per test emoji: source | each run's translation |
+true target), DIR/compare.json (each run's scores for the direction, with what each is
+read against, and its training time), DIR/report.html and DIR/README.md (the same
+comparison as a Markdown page that can be committed beside the picture).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import torch
+
+from .. import config as config_mod
+from ..data.convert import to_model_range, to_uint8
+from ..data.emoji import datasets as emoji_datasets
+from ..data.emoji import paired_indices
+from ..errors import GanforgeError
+from ..fileio import write_json_atomically
+from ..inference import load_trained
+from ..pictures.grids import save_grid
+from ..report.compare_page import write_compare_report
+from ..runs import Run
+from ..scoring import direction_prefix
+
+GRID = "translations.png"
+SUMMARY = "compare.json"
+N_EMOJIS = 16
+
+
+def run_label(config: dict) -> str:
+    """What a person calls a run: its method and the settings that make it differ from the method's defaults."""
+    kind = config["kind"]
+    defaults = config_mod.with_defaults({"kind": kind, "preset": config.get("preset")})
+    preset = config.get("preset")
+    if preset:
+        defaults.update(config_mod.PRESETS[kind][preset])
+    skip = {"kind", "preset", "seed", "source", "target", "iters", "threads", "device", "precision", "out",
+            "sample_every", "log_every", "checkpoint_every", "eval_every", "cache", "data_dir", "n_sample_images"}
+    changed = [f"{k.replace('lambda_', 'λ_')} {v:g}" if isinstance(v, float) else f"{k} {v}"
+               for k, v in config.items() if k not in skip and defaults.get(k) != v]
+    name = {"cyclegan": "CycleGAN", "cut": "CUT", "pix2pix": "pix2pix"}.get(kind, kind)
+    if preset:
+        name += f" {preset}"
+    return name + (f" ({', '.join(changed)})" if changed else "")
+
+
+def _translator(nets, config: dict, source: str, target: str):
+    for direction, (there, _) in nets.translators().items():
+        src, dst = ((config["source"], config["target"]) if direction == "forward"
+                    else (config["target"], config["source"]))
+        if (src, dst) == (source, target):
+            return there
+    return None
+
+
+def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMOJIS) -> Path:
+    """Compare translation runs on one direction (the first run's); return the report's path."""
+    if not run_dirs:
+        raise GanforgeError("compare needs at least one run folder")
+    runs = [Run.open(d) for d in run_dirs]
+    for run in runs:
+        if run.kind not in config_mod.TRANSLATION_KINDS:
+            raise GanforgeError(f"{run.path} is a {run.kind} run; compare takes translation runs "
+                                f"({', '.join(config_mod.TRANSLATION_KINDS)})")
+    if labels is not None and len(labels) != len(runs):
+        raise GanforgeError(f"--labels names {len(labels)} runs, but {len(runs)} run folders were given")
+    source, target = runs[0].config["source"], runs[0].config["target"]
+    _, _, first_cfg = config_mod.from_dict(runs[0].config)
+    data = emoji_datasets.load_emoji_splits(first_cfg, [source, target])
+    idx_a, idx_b = paired_indices(data[source]["test"], data[target]["test"])
+    if len(idx_a) == 0:
+        raise GanforgeError(f"the {source} and {target} test sets share no emoji: compare shows true targets")
+    sources, targets = data[source]["test"].images[idx_a[:n]], data[target]["test"].images[idx_b[:n]]
+    names = [data[source]["test"].names[i] for i in idx_a[:n]]
+
+    columns, entries = [sources], []
+    for i, run in enumerate(runs):
+        cfg, nets = load_trained(run.path)
+        there = _translator(nets, run.config, source, target)
+        if there is None:
+            raise GanforgeError(f"{run.path} translates {run.config['source']} -> {run.config['target']} only; "
+                                f"the comparison is {source} -> {target}")
+        with torch.no_grad():
+            columns.append(to_uint8(there(to_model_range(sources))))
+        entries.append(_entry(run, labels[i] if labels else run_label(run.config), source, target))
+    columns.append(targets)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_grid(torch.stack(columns, 1).flatten(0, 1), out / GRID, ncol=len(columns), scale=3)
+    write_json_atomically(out / SUMMARY, {"direction": [source, target], "emojis": names, "grid": GRID,
+                                          "columns": ["source"] + [e["label"] for e in entries] + ["true target"],
+                                          "runs": entries})
+    return write_compare_report(out)
+
+
+def _entry(run: Run, label: str, source: str, target: str) -> dict:
+    """A run's scores of the direction (prefix stripped), what each is read against, and its training time."""
+    metrics_file = run.read_metrics()
+    if not metrics_file.get("metrics"):
+        raise GanforgeError(f"{run.path} has no metrics.json yet: finish the run or `ganforge eval {run.path}`")
+    prefix = direction_prefix(source, target)
+    values = {k[len(prefix):]: v for k, v in metrics_file["metrics"].items() if k.startswith(prefix)}
+    info = {k[len(prefix):]: _strip(v, prefix) for k, v in (metrics_file.get("metric_info") or {}).items()
+            if k.startswith(prefix)}
+    return {"label": label, "path": str(run.path), "kind": run.kind, "seed": run.config.get("seed"),
+            "group": re.sub(r"\s+", " ", label), "step": metrics_file.get("step"), "metrics": values,
+            "metric_info": info, "timing": metrics_file.get("timing")}
+
+
+def _strip(entry: dict, prefix: str) -> dict:
+    """A metric_info entry with the direction prefix taken off the keys it names."""
+    out = dict(entry)
+    if "baselines" in out:
+        out["baselines"] = {role: key[len(prefix):] for role, key in out["baselines"].items()}
+    if "of" in out:
+        out["of"] = out["of"][len(prefix):]
+    if "extras" in out:
+        out["extras"] = [key[len(prefix):] for key in out["extras"]]
+    return out
