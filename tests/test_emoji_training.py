@@ -246,3 +246,29 @@ def test_presets_keep_each_seeds_cycle_loss_scale():
     toronto, radboud = resolve("cyclegan", "toronto"), resolve("cyclegan", "radboud")
     assert (toronto.cycle_loss, toronto.cycle_reduction, toronto.lambda_cycle) == ("l1", "image-sum", 0.015)
     assert (radboud.cycle_loss, radboud.cycle_reduction, radboud.lambda_cycle) == ("mse", "mean", 1.0)
+
+
+@pytest.mark.parametrize("kind", ["moons", "dcgan", "cyclegan", "cut", "pix2pix"])
+def test_help_states_the_defaults_that_dry_run_resolves_for_every_preset(kind, capsys):
+    """--help's "[default: V (P preset); Q preset: W]" must agree with --dry-run, option by option."""
+    import re
+
+    from ganforge import config as config_mod
+    from ganforge.cli import build_parser
+
+    train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
+    parser = next(a for a in train._actions if a.dest == "kind").choices[kind]
+    helps = {a.dest: " ".join(a.help.split()) for a in parser._actions if a.help}
+    presets = list(config_mod.PRESETS.get(kind, {})) or [None]
+    for preset in presets:
+        assert main(["train", kind, "--dry-run"] + (["--preset", preset] if preset else [])) == 0
+        resolved = json.loads(capsys.readouterr().out)
+        for name in config_mod.field_names(kind):
+            text = re.search(r"\[(default: .*?)\](?:; a comma list is swept)?$", helps[name]).group(1)
+            said = dict(part.split(": ", 1) for part in text.split("; "))
+            default_preset = config_mod.DEFAULT_PRESET.get(kind)
+            key = "default" if preset in (None, default_preset) else f"{preset} preset"
+            shown = said.get(key, said["default"].split(" (")[0]).split(" (")[0]
+            value = resolved[name]
+            expected = ("on" if value else "off") if isinstance(value, bool) else ("''" if value == "" else str(value))
+            assert shown == expected, (kind, preset, name, shown, value)

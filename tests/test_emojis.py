@@ -16,9 +16,10 @@ from ganforge.cli import Parser
 from ganforge.cli_data import add_data_commands
 from ganforge.data import emoji as emojis
 from ganforge.data.emoji import npm
+from ganforge.data.folders import load_image_folders as load_archive_layout
 from ganforge.fileio import cache_root
 from ganforge.data.emoji import (Downloader, EmojiSplit, Package, build_styles, iconify_svg,
-                                  load_archive_layout, load_style, normalize_codepoint,
+                                  load_style, normalize_codepoint,
                                   paired_indices, show_styles, sri_sha512)
 from ganforge.errors import GanforgeError
 
@@ -400,8 +401,12 @@ def test_archive_layout_problems(tmp_path):
     (root / "Windows").rename(root / "Elsewhere")
     with pytest.raises(GanforgeError, match="Test_Windows/ but no Windows/"):
         load_archive_layout(root, progress=lambda *_: None)
-    with pytest.raises(GanforgeError, match="does not look like the emoji archive"):
-        load_archive_layout(root / "Apple", progress=lambda *_: None)
+    # One folder of images (here Apple/ with its class folder) is one domain, named after that folder.
+    alone = load_archive_layout(root / "Apple", progress=lambda *_: None)
+    assert list(alone) == ["emojis"] and len(alone["emojis"]["train"]) + len(alone["emojis"]["test"]) == 3
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(GanforgeError, match="holds no images"):
+        load_archive_layout(tmp_path / "empty", progress=lambda *_: None)
 
 
 # The command line.

@@ -269,3 +269,74 @@ def test_compare_puts_methods_side_by_side_on_the_same_test_emojis(tmp_path, mon
     # A run that does not translate the compared direction is refused by name.
     api.train_pix2pix(out=tmp_path / "back", source="windows", target="apple", **TINY)
     assert main(["compare", str(tmp_path / "pix"), str(tmp_path / "back"), "--out", str(tmp_path / "x")]) != 0
+
+
+# Your own domains.
+
+def _folder_of(path, colour, n, size=40, name="img"):
+    from PIL import Image
+    path.mkdir(parents=True)
+    for i in range(n):
+        image = Image.new("RGB", (size, size + 10), (255, 255, 255))   # any size, not square: resized
+        image.paste(colour, (5 + i % 7, 5, 25 + i % 7, 30))
+        image.save(path / f"{name}{i:03d}.png")
+    return path
+
+
+@pytest.mark.parametrize("layout", ["junyan", "named", "named-with-tests"])
+def test_your_own_domains_train_a_cyclegan_and_are_scored_without_pairs_or_styles(tmp_path, layout):
+    root = tmp_path / "mydata"
+    if layout == "junyan":
+        for folder, colour in (("trainA", (200, 40, 40)), ("trainB", (40, 40, 200))):
+            _folder_of(root / folder, colour, 24)
+        _folder_of(root / "testA", (200, 40, 40), 6, name="a")
+        _folder_of(root / "testB", (40, 40, 200), 6, name="b")           # other names: not pairs
+        source, target = "a", "b"
+    else:
+        _folder_of(root / "Cats", (200, 40, 40), 30, name="cat")
+        _folder_of(root / "Dogs", (40, 40, 200), 30, name="dog")     # other names: not pairs
+        if layout == "named-with-tests":
+            _folder_of(root / "Test_Cats", (200, 40, 40), 6, name="c")
+            _folder_of(root / "Test_Dogs", (40, 40, 200), 6, name="d")
+        source, target = "cats", "dogs"
+    out = tmp_path / "run"
+    assert main(["train", "cyclegan", "--data-dir", str(root), "--source", source, "--target", target,
+                 "--iters", "2", "--batch-size", "4", "--conv-dim", "4", "--precision", "fp32", "--threads", "1",
+                 "--out", str(out)]) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert f"{source}2{target}_swd" in metrics["metrics"] and f"{source}2{target}_target_palette_rate" in \
+        metrics["metrics"]
+    assert f"{source}2{target}_l1_translation" not in metrics["metrics"]      # no pairs: no paired scores
+    notes = " ".join(metrics["notes"])
+    assert "not pairs of the same picture" in notes and "l1_translation" in notes
+
+
+def test_an_unknown_domain_is_refused_naming_the_ones_found(tmp_path, capsys):
+    root = tmp_path / "mydata"
+    _folder_of(root / "Cats", (200, 40, 40), 12)
+    _folder_of(root / "Dogs", (40, 40, 200), 12)
+    assert main(["train", "cyclegan", "--data-dir", str(root), "--source", "cats", "--target", "horses",
+                 "--iters", "1", "--out", str(tmp_path / "r")]) != 0
+    err = capsys.readouterr().err
+    assert "--target horses: --data-dir" in err and "it holds cats, dogs" in err
+    assert main(["train", "dcgan", "--image-size", "64"]) != 0
+    assert "--image-size 64: the DCGAN generator draws 32x32 images" in capsys.readouterr().err
+
+
+def test_one_folder_of_images_trains_a_dcgan_and_64_pixels_train_every_translator(tmp_path):
+    root = _folder_of(tmp_path / "Faces", (220, 180, 40), 30)
+    assert main(["train", "dcgan", "--data-dir", str(root), "--style", "faces", "--iters", "2", "--batch-size", "4",
+                 "--conv-dim", "4", "--precision", "fp32", "--threads", "1", "--out", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "samples" / "000002.png").exists()
+    pairs = tmp_path / "pairs"
+    _folder_of(pairs / "A", (200, 40, 40), 20)
+    _folder_of(pairs / "B", (40, 40, 200), 20)                         # the same file names: pairs
+    for kind in ("cyclegan", "cut", "pix2pix"):
+        assert main(["train", kind, "--data-dir", str(pairs), "--source", "a", "--target", "b", "--image-size", "64",
+                     "--iters", "2", "--batch-size", "4", "--conv-dim", "4", "--precision", "fp32", "--threads",
+                     "1", "--out", str(tmp_path / kind)]) == 0, kind
+        from PIL import Image
+        grid = Image.open(sorted((tmp_path / kind / "samples").iterdir())[-1])
+        assert grid.size[0] > 6 * 64                               # three 64x64 images a row, enlarged
+        metrics = json.loads((tmp_path / kind / "metrics.json").read_text())["metrics"]
+        assert "a2b_l1_translation" in metrics                     # held-out images pair by file name

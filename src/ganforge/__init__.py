@@ -3,15 +3,23 @@
 Notebook use:
     import ganforge
     result = ganforge.train_moons(trainer="revgrad", epochs=2)
-    result.path, result.stats, result.generator
+    result.path, result.config, result.stats, result.networks
+    fig = ganforge.moons_figure(result.discriminator, result.generator)   # the heatmap, in the notebook
 
 `import ganforge` itself loads nothing heavy: the names below are imported from
 ganforge.api the first time they are used (PEP 562).
 """
+from importlib.metadata import PackageNotFoundError, version
+
 from .errors import GanforgeError
 
-__all__ = ["train_moons", "moons_figure", "GanforgeError"]
-__version__ = "0.1.0"
+try:
+    __version__ = version("ganforge")  # pyproject.toml is the one place the version is written
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "unknown"
+
+__all__ = ["train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix", "load_run", "translate",
+           "sample", "evaluate", "moons_figure", "GanforgeError"]
 
 
 def __getattr__(name: str):

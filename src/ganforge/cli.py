@@ -5,12 +5,13 @@ import argparse
 import dataclasses
 import json
 import sys
+from importlib.metadata import version
 
 from . import config as config_mod
 from .cli_data import add_data_commands
 from .errors import GanforgeError
 from .features import train_feature_net
-from .inference import evaluate_run, sample_dcgan, translate_files
+from .inference import evaluate_run, sample_dcgan, translate_files, translate_test_set
 from .metrics import list_metrics
 from .report import write_report
 from .workflows.bench import MODELS, main_bench
@@ -44,14 +45,14 @@ def _type_for(f: dataclasses.Field):
     return {int: _number(int, "a whole number"), float: _number(float, "a number")}.get(kind, str)
 
 
-def add_config_options(parser: argparse.ArgumentParser, cls) -> None:
-    """One option per dataclass field; defaults are None so presets can fill them in."""
-    for f in dataclasses.fields(cls):
+def add_config_options(parser: argparse.ArgumentParser, kind: str) -> None:
+    """One option per config field; defaults are None so presets can fill them in, and --help says what they are."""
+    for f in dataclasses.fields(config_mod.KINDS[kind]):
         meta = f.metadata
         help_text = meta.get("help", "")
         if meta.get("choices"):
             help_text += f" ({'|'.join(map(str, meta['choices']))})"
-        help_text += f" [default: {f.default}]"
+        help_text += f" [{config_mod.defaults_text(kind, f.name)}]".replace("%", "%%")
         flag = config_mod.option_name(f.name)
         if config_mod.field_type(f) is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
@@ -67,7 +68,7 @@ def _add_run_options(parser, kind: str) -> None:
     parser.add_argument("--resume", default=None, metavar="RUN_DIR",
                         help="continue the run in RUN_DIR from its latest checkpoint")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
-    add_config_options(parser, config_mod.KINDS[kind])
+    add_config_options(parser, kind)
 
 
 def _options(args, kind: str) -> dict:
@@ -87,7 +88,16 @@ def cmd_train(args) -> int:
 
 
 def cmd_translate(args) -> int:
-    for path in translate_files(args.run, args.direction, args.images, args.out):
+    if args.scale < 1:
+        raise GanforgeError(f"--scale must be >= 1, got {args.scale}")
+    if args.test_set:
+        if args.images:
+            raise GanforgeError("--test-set translates the run's test images; give no image files with it")
+        print(translate_test_set(args.run, args.direction, args.out, step=args.step))
+        return 0
+    if not args.images:
+        raise GanforgeError("translate needs image files, or --test-set for the run's test images")
+    for path in translate_files(args.run, args.direction, args.images, args.out, scale=args.scale, step=args.step):
         print(path)
     return 0
 
@@ -96,7 +106,7 @@ def cmd_sample(args) -> int:
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
     out = args.out or f"{args.run}/samples-{args.n}.png"
-    print(sample_dcgan(args.run, args.n, out, args.seed))
+    print(sample_dcgan(args.run, args.n, out, args.seed, step=args.step))
     return 0
 
 
@@ -124,7 +134,7 @@ def cmd_eval(args) -> int:
                       f"of F(y+n) {row['error_real_target']:.4f}; growth ratio {ratio}")
         print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
         return 0
-    scores = evaluate_run(args.target, cache=args.cache)
+    scores = evaluate_run(args.target, cache=args.cache, step=args.step)
     for note in scores.notes:
         print(f"note: {note}")
     for name, value in scores.values.items():
@@ -176,7 +186,9 @@ def cmd_demo(args) -> int:
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="ganforge", description="Adversarial training workbench: moons GANs, DCGAN, CycleGAN.")
+    parser = Parser(prog="ganforge", description="Adversarial training workbench: moons GANs, DCGAN, CycleGAN, CUT, "
+                    "pix2pix.")
+    parser.add_argument("--version", action="version", version=f"ganforge {version('ganforge')}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     train = commands.add_parser("train", help="train one model into a run folder")
@@ -186,18 +198,27 @@ def build_parser() -> Parser:
         _add_run_options(sub, kind)
         sub.set_defaults(func=cmd_train)
 
-    translate = commands.add_parser("translate", help="translate image files with a trained CycleGAN")
-    translate.add_argument("--run", required=True, help="a cyclegan run folder")
-    translate.add_argument("--direction", required=True, help="source-target, e.g. apple-windows")
-    translate.add_argument("--out", default="translations", help="folder for [input | translation] PNGs")
-    translate.add_argument("images", nargs="+", help="image files (any size; RGBA, palette, ...)")
+    translate = commands.add_parser("translate", help="translate image files (or a run's test set) with a trained "
+                                    "CycleGAN, CUT or pix2pix")
+    translate.add_argument("--run", required=True, help="a cyclegan, cut or pix2pix run folder")
+    translate.add_argument("--direction", default=None, help="e.g. apple2windows (apple-windows and apple->windows "
+                           "read the same) [default: the run's own, source to target]")
+    translate.add_argument("--out", default="translations", help="folder for the PNGs [default: translations]")
+    translate.add_argument("--scale", type=int, default=4, help="enlargement of the side-by-side and enlarged "
+                           "PNGs [default: 4]")
+    translate.add_argument("--test-set", action="store_true", help="translate the run's whole test split into "
+                           "OUT/images/ with an index.html of source | translation | true target")
+    translate.add_argument("--step", type=int, default=None, help="the checkpoint to use [default: the latest]")
+    translate.add_argument("images", nargs="*", help="image files (any size; RGBA, palette, ...)")
     translate.set_defaults(func=cmd_translate)
 
     sample = commands.add_parser("sample", help="draw samples from a trained DCGAN")
     sample.add_argument("--run", required=True, help="a dcgan run folder")
     sample.add_argument("--n", type=int, default=64, help="number of samples [default: 64]")
     sample.add_argument("--seed", type=int, default=0, help="noise seed [default: 0]")
-    sample.add_argument("--out", default=None, help="PNG file [default: RUN/samples-N.png]")
+    sample.add_argument("--out", default=None, help="PNG file; an existing one is kept and NAME-2.png written "
+                        "instead [default: RUN/samples-N.png]")
+    sample.add_argument("--step", type=int, default=None, help="the checkpoint to use [default: the latest]")
     sample.set_defaults(func=cmd_sample)
 
     evaluate = commands.add_parser("eval", help="score a run (metrics.json), list metrics, or train the feature net")
@@ -205,6 +226,7 @@ def build_parser() -> Parser:
     evaluate.add_argument("run_dir", nargs="?", help="with 'stego': the cyclegan run folder to probe")
     evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
+    evaluate.add_argument("--step", type=int, default=None, help="the checkpoint to score [default: the latest]")
     evaluate.set_defaults(func=cmd_eval)
 
     bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the handouts' way")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from .data import emoji
-from .errors import GanforgeError
+from .data.folders import load_image_folders
 
 
 def _positive_int(text: str) -> int:
@@ -42,10 +42,9 @@ def cmd_show(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    layout = emoji.load_archive_layout(args.data_dir, size=args.size, background=args.background,
-                                        strict=args.strict, cache=args.cache)
-    if not layout:
-        raise GanforgeError(f"--data-dir {args.data_dir} holds no Test_<Style>/ folders")
+    domains = load_image_folders(args.data_dir, size=args.size, background=args.background, strict=args.strict,
+                                 cache=args.cache)
+    print(f"domains: {', '.join(domains)} (give them to --source/--target, or --style for a DCGAN)")
     return 0
 
 
@@ -65,9 +64,11 @@ def add_data_commands(commands) -> None:
     show.add_argument("--seed", type=int, default=0, help="which emojis are picked [default: 0]")
     show.set_defaults(func=cmd_show)
 
-    inspect = actions.add_parser("inspect", help="load the original archive layout and print counts")
+    inspect = actions.add_parser("inspect", help="load folders of your own images (or the course archive) and "
+                                 "print the domains and counts")
     inspect.add_argument("--data-dir", required=True, metavar="PATH",
-                         help="folder with Apple/, Windows/, Test_Apple/, Test_Windows/, or a .tar.gz of it")
+                         help="a folder of image folders (Cats/ Dogs/ [Test_Cats/ Test_Dogs/], trainA/ trainB/ testA/ "
+                         "testB/, the course's Apple/ Test_Apple/ ...), one folder of images, or a .tar.gz of one")
     inspect.add_argument("--size", type=_positive_int, default=32, help="image side in pixels [default: 32]")
     inspect.add_argument("--background", default="white", help="colour behind transparency [default: white]")
     inspect.add_argument("--strict", action="store_true", help="stop at the first unreadable image")

@@ -24,7 +24,8 @@ class CommonConfig:
     device: str = opt("auto", "where to train: auto picks cuda when present, else cpu", choices=["auto", "cpu", "cuda"])
     precision: str = opt("auto", "arithmetic: auto uses bf16 autocast where the hardware has native bf16",
                          choices=["auto", "fp32", "bf16"])
-    threads: int = opt(0, "CPU threads for torch; 0 uses every core this process may run on", min=0)
+    threads: int = opt(0, "CPU threads for torch; 0 uses the cores this process may run on that other work does "
+                       "not already keep busy (by the 1-minute load average)", min=0)
     compile: bool = opt(False, "compile the networks with torch.compile (needs a C++ compiler on the CPU; "
                         "costs about a minute of compiling before the first steps)")
 
@@ -72,6 +73,8 @@ class EmojiConfig(CommonConfig):
     beta1: float = opt(0.5, "Adam beta1", min=0.0, max=0.999)
     beta2: float = opt(0.999, "Adam beta2", min=0.0, max=0.9999)
     loss: str = opt("lsgan", "adversarial loss", choices=["lsgan", "bce"])
+    image_size: int = opt(32, "side of the square images the networks see; images of other sizes are resized to "
+                          "it (64 works with the toronto and radboud generators, CUT and pix2pix)", choices=[32, 64])
     upconv: str = opt("phases", "how the handouts' upsample x2 + 5x5 conv layers compute: phases (four 3x3 "
                       "convolutions of the low-resolution map, interleaved: the same function, 0.36x the "
                       "arithmetic) or reference (Upsample + Conv2d as written)", choices=["phases", "reference"])
@@ -79,7 +82,8 @@ class EmojiConfig(CommonConfig):
 
 @dataclass
 class DCGANConfig(EmojiConfig):
-    style: str = opt("windows", "emoji style to generate", choices=STYLES)
+    style: str = opt("windows", f"emoji style to generate ({'|'.join(STYLES)}), or with --data-dir a domain found "
+                     "there (a folder of images)")
     noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
     lr_gen: float = opt(3e-4, "Adam learning rate of the generator", min=0.0, min_exclusive=True)
     lr_disc: float = opt(6e-4, "Adam learning rate of the discriminator (the seed: twice the generator's)",
@@ -89,8 +93,9 @@ class DCGANConfig(EmojiConfig):
 @dataclass
 class TranslationConfig(EmojiConfig):
     """What every translation method shares: the two styles and the test grids."""
-    source: str = opt("apple", "style translated from (domain A, the handout's X)", choices=STYLES)
-    target: str = opt("windows", "style translated to (domain B, the handout's Y)", choices=STYLES)
+    source: str = opt("apple", f"style translated from (domain A, the handout's X): {'|'.join(STYLES)}, or with "
+                      "--data-dir a domain found there (e.g. cats, or a for trainA/)")
+    target: str = opt("windows", "style translated to (domain B, the handout's Y), like --source")
     n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
 
 
@@ -191,6 +196,25 @@ def field_names(kind: str) -> list[str]:
     return [f.name for f in dataclasses.fields(KINDS[kind])]
 
 
+def _shown(value) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else ("''" if value == "" else str(value))
+
+
+def defaults_text(kind: str, name: str) -> str:
+    """What --help says an option defaults to, presets included: the value a run gets without the option.
+
+    'default: 10000 (toronto preset); radboud preset: 6300' where presets set it, else 'default: 16'.
+    """
+    field_default = next(f.default for f in dataclasses.fields(KINDS[kind]) if f.name == name)
+    presets, default_preset = PRESETS.get(kind, {}), DEFAULT_PRESET.get(kind)
+    effective = presets.get(default_preset, {}).get(name, field_default)
+    text = f"default: {_shown(effective)}" + (f" ({default_preset} preset)" if name in presets.get(default_preset, {})
+                                               else "")
+    others = [f"{p} preset: {_shown(v.get(name, field_default))}" for p, v in presets.items()
+              if p != default_preset and v.get(name, field_default) != effective]
+    return "; ".join([text] + others)
+
+
 def option_name(name: str) -> str:
     return "--" + name.replace("_", "-")
 
@@ -245,6 +269,8 @@ def resolve(kind: str, preset: str | None = None, **overrides):
 
 def _check_relations(cfg) -> None:
     """Constraints between fields that a per-field range cannot say."""
+    _check_domains(cfg)
+    _check_image_size(cfg)
     if isinstance(cfg, TranslationConfig) and cfg.source == cfg.target and not cfg.data_dir:
         raise GanforgeError(f"--source and --target must differ; both are {cfg.source!r}")
     if isinstance(cfg, CycleGANConfig) and cfg.lambda_identity > 0 and cfg.lambda_cycle == 0:
@@ -281,3 +307,26 @@ def with_defaults(data: dict) -> dict:
         return dict(data)
     defaults = {f.name: f.default for f in dataclasses.fields(KINDS[kind])}
     return {**defaults, **data}
+
+
+def _check_domains(cfg) -> None:
+    """Without --data-dir a domain is a built emoji style; with it, whatever the folders hold (checked on loading)."""
+    if not isinstance(cfg, EmojiConfig) or cfg.data_dir:
+        return
+    for name in ("style", "source", "target"):
+        value = getattr(cfg, name, None)
+        if value is not None and value not in STYLES:
+            raise GanforgeError(f"{option_name(name)} must be one of {', '.join(STYLES)} (or a domain of --data-dir); "
+                                f"got {value!r}")
+
+
+def _check_image_size(cfg) -> None:
+    """64x64 images need networks without a fixed-size layer."""
+    if not isinstance(cfg, EmojiConfig) or cfg.image_size == 32:
+        return
+    if isinstance(cfg, DCGANConfig):
+        raise GanforgeError(f"--image-size {cfg.image_size}: the DCGAN generator draws 32x32 images (it starts at "
+                            "4x4 and doubles three times); use --image-size 32")
+    if isinstance(cfg, CycleGANConfig) and cfg.discriminator == "radboud":
+        raise GanforgeError(f"--image-size {cfg.image_size}: the radboud discriminator ends in Linear(1024, 1), "
+                            "which reads the 4x4 map of a 32x32 image; use --image-size 32 or --discriminator dcgan")

@@ -56,6 +56,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def unused_path(path) -> Path:
+    """`path`, or the first of NAME-2.EXT, NAME-3.EXT, ... that does not exist: nothing is overwritten."""
+    first = candidate = Path(path)
+    n = 2
+    while candidate.exists():
+        candidate = first.with_name(f"{first.stem}-{n}{first.suffix}")
+        n += 1
+    return candidate
+
+
 def write_atomically(path, write: Callable[[Path], None], sync: bool = False) -> Path:
     """Call write(tmp) on a temporary sibling of `path`, then rename it into place; return `path`.
 

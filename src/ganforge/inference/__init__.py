@@ -2,6 +2,6 @@
 from .evaluate import evaluate_run
 from .load import load_trained
 from .sample import sample_dcgan
-from .translate import translate_files
+from .translate import translate_files, translate_test_set
 
-__all__ = ["evaluate_run", "load_trained", "sample_dcgan", "translate_files"]
+__all__ = ["evaluate_run", "load_trained", "sample_dcgan", "translate_files", "translate_test_set"]

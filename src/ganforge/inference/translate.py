@@ -1,36 +1,119 @@
-"""`ganforge translate`: image files through a trained CycleGAN, written as [input | translation] PNGs."""
+"""`ganforge translate`: images through a trained translator (CycleGAN, CUT, pix2pix).
+
+A direction is written `apple2windows` (as in run folders and metrics), and `apple-windows`
+or `apple->windows` are read as the same; without one, a run translates its own
+direction (source to target).
+"""
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..data.convert import to_model_range, to_uint8
-from ..data.emoji import IMAGE_SIZE
-from ..data.images import load_image
 from ..config import TRANSLATION_KINDS
+from ..data.convert import to_model_range, to_uint8
+from ..data.emoji import datasets as emoji_datasets
+from ..data.emoji import paired_indices
+from ..data.images import load_image
 from ..errors import GanforgeError
+from ..fileio import write_text_atomically
 from ..pictures.grids import save_grid
 from .load import load_trained
 
+def direction_name(source: str, target: str) -> str:
+    """The one way a direction is printed: apple2windows."""
+    return f"{source}2{target}"
 
-def translate_files(run_dir, direction: str, images: list, out_dir) -> list[Path]:
-    """Write [input | translation] PNGs for each image file; return their paths."""
-    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS)
-    names = {"forward": f"{cfg.source}-{cfg.target}", "backward": f"{cfg.target}-{cfg.source}"}
-    translators = {names[d]: there for d, (there, _) in nets.translators().items()}
+
+def parse_direction(text: str | None, cfg) -> str:
+    """'forward' or 'backward' for a --direction such as apple2windows, apple-windows or apple->windows."""
+    if text is None:
+        return "forward"
+    given = text.strip().lower()
+    for direction, (a, b) in (("forward", (cfg.source, cfg.target)), ("backward", (cfg.target, cfg.source))):
+        if given in (f"{a}2{b}", f"{a}-{b}", f"{a}->{b}", f"{a}→{b}"):
+            return direction
+    raise GanforgeError(f"--direction must be {direction_name(cfg.source, cfg.target)} or "
+                        f"{direction_name(cfg.target, cfg.source)} (or written with - or ->) for this run; "
+                        f"got {text!r}")
+
+
+def translator(nets, direction: str, run_dir=None):
+    translators = dict((d, there) for d, (there, _) in nets.translators().items())
     if direction not in translators:
-        raise GanforgeError(f"--direction must be {' or '.join(translators)} for this run; got {direction!r}")
-    generator = translators[direction]
+        raise GanforgeError(f"--run {run_dir} translates one way only (its source to its target); "
+                            "give its own direction, or none")
+    return translators[direction]
+
+
+@torch.no_grad()
+def translate_images(generator, images_u8: torch.Tensor) -> torch.Tensor:
+    """uint8 (N, 3, H, W) -> their translations, uint8, on the CPU."""
+    return to_uint8(generator(to_model_range(images_u8)))
+
+
+def _styles(cfg, direction: str) -> tuple[str, str]:
+    return (cfg.source, cfg.target) if direction == "forward" else (cfg.target, cfg.source)
+
+
+def translate_files(run_dir, direction: str | None, images: list, out_dir, scale: int = 4,
+                    step: int | None = None) -> list[Path]:
+    """For each image file: NAME-DIR.png ([input | translation], enlarged), and the translation alone at the
+    networks' size (NAME-DIR-32.png) and enlarged `scale` times (NAME-DIR-x4.png). Returns the paths."""
+    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
+    which = parse_direction(direction, cfg)
+    generator, name = translator(nets, which, run_dir), direction_name(*_styles(cfg, which))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in images:
-        array = load_image(path, IMAGE_SIZE, cfg.background)  # (32, 32, 3) uint8, any input format
-        source = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))[None]  # (1, 3, 32, 32)
-        with torch.no_grad():
-            translated = to_uint8(generator(to_model_range(source)))
-        target = out_dir / f"{Path(path).stem}-{direction}.png"
-        written.append(save_grid(torch.cat([source, translated]), target, ncol=2, scale=4))
+        array = load_image(path, cfg.image_size, cfg.background)  # (S, S, 3) uint8, any input format
+        source = torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))[None]  # (1, 3, S, S)
+        translated = translate_images(generator, source)
+        stem = f"{Path(path).stem}-{name}"
+        written.append(save_grid(torch.cat([source, translated]), out_dir / f"{stem}.png", ncol=2, scale=scale))
+        written.append(save_grid(translated, out_dir / f"{stem}-{cfg.image_size}.png", ncol=1, pad=0, scale=1))
+        written.append(save_grid(translated, out_dir / f"{stem}-x{scale}.png", ncol=1, pad=0, scale=scale))
     return written
+
+
+def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None = None) -> Path:
+    """Every test image of the direction's source, translated into OUT/images/, with OUT/index.html
+    showing source | translation | true target (where the test sets pair them). Returns index.html."""
+    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
+    which = parse_direction(direction, cfg)
+    generator, (src, dst) = translator(nets, which, run_dir), _styles(cfg, which)
+    data = emoji_datasets.load_emoji_splits(cfg, [src, dst])
+    test_src, test_dst = data[src]["test"], data[dst]["test"]
+    translated = translate_images(generator, test_src.images)
+    pairs = dict(zip(*(i.tolist() for i in paired_indices(test_src, test_dst))))
+    out_dir = Path(out_dir)
+    rows = []
+    for i, name in enumerate(test_src.codepoints):
+        stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(name)) or f"{i:04d}"
+        cells = {"source": save_grid(test_src.images[i:i + 1], out_dir / "images" / f"{stem}-source.png",
+                                     ncol=1, pad=0, scale=1),
+                 "translation": save_grid(translated[i:i + 1], out_dir / "images" / f"{stem}-{src}2{dst}.png",
+                                          ncol=1, pad=0, scale=1)}
+        if i in pairs:
+            j = pairs[i]
+            cells["true target"] = save_grid(test_dst.images[j:j + 1], out_dir / "images" / f"{stem}-target.png",
+                                             ncol=1, pad=0, scale=1)
+        rows.append((test_src.names[i], cells))
+    return write_text_atomically(out_dir / "index.html", _index_page(rows, src, dst, run_dir))
+
+
+def _index_page(rows, src: str, dst: str, run_dir) -> str:
+    """A results page in the spirit of pytorch-CycleGAN-and-pix2pix's: one row per test image."""
+    def cell(path):
+        return (f'<td><img src="images/{html.escape(path.name)}" width="96" height="96" '
+                f'style="image-rendering: pixelated"></td>') if path else "<td></td>"
+    body = "".join(f"<tr><td>{html.escape(str(name))}</td>{cell(c.get('source'))}{cell(c.get('translation'))}"
+                   f"{cell(c.get('true target'))}</tr>" for name, c in rows)
+    return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{src} to {dst}</title></head>"
+            f"<body><h1>{src} → {dst}: {len(rows)} test images</h1><p>from <code>{html.escape(str(run_dir))}</code>"
+            "</p><table><tr><th>name</th><th>source</th><th>translation</th><th>true target</th></tr>"
+            f"{body}</table></body></html>\n")

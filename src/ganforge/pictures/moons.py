@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..data.moons import make_moons
 from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
 
@@ -30,9 +31,14 @@ def generate_points(generator, n: int = 1000, device="cpu") -> np.ndarray:
     return generator(uniform_noise(n, generator.input_size, device)).float().cpu().numpy()
 
 
-def moons_figure(discriminator, generator, real: torch.Tensor, *, resolution: int = 200,
+def moons_figure(discriminator, generator, real: torch.Tensor | None = None, *, resolution: int = 200,
                  to_prob=torch.sigmoid, title: str = "", n_fake: int = 1000, n_real: int = 20000) -> Figure:
-    """Left: D's output as a heatmap with generated points; right: real and generated points."""
+    """Left: D's output as a heatmap with generated points; right: real and generated points.
+
+    real: the real points to draw (default: 20,000 fresh points of the standardized moons).
+    """
+    if real is None:
+        real = make_moons(n_real, 0.1, seed=0)
     device = next(discriminator.parameters()).device
     with eval_mode(discriminator, generator):
         grid = discriminator_grid(discriminator, resolution, to_prob, device)

@@ -16,6 +16,7 @@ from ..runs import CONFIG, METRICS, REPORT, STATS
 from .files import is_sweep, read_run, read_sweep
 from .html import write_page
 from .run_page import run_page
+from .summary import overview, write_overview
 from .sweep_page import sweep_page
 from . import tensorboard as tb
 
@@ -52,7 +53,7 @@ def write_sweep_report(sweep_dir, run_reports: bool = True) -> Path:
 
 
 def write_report(path, tensorboard: bool = False) -> Path:
-    """Write PATH/report.html for a run folder or a sweep folder; return its path.
+    """Write PATH/report.html for a run folder, a sweep folder or a folder of runs (an overview); return its path.
 
     tensorboard=True also exports the run(s) to RUN/tensorboard/ when TensorBoard is installed.
     """
@@ -71,7 +72,10 @@ def write_report(path, tensorboard: bool = False) -> Path:
                     tb.export_tensorboard(folder)
         return report
     if not (path / CONFIG).is_file():
-        raise GanforgeError(f"{path} is neither a run folder (config.json) nor a sweep folder (sweep.json)")
+        if overview(path):  # a folder of runs, such as runs/
+            return write_overview(path)
+        raise GanforgeError(f"{path} is neither a run folder (config.json), a sweep folder (sweep.json) nor a "
+                            "folder that holds runs")
     report = write_run_report(path)
     if tensorboard:
         tb.export_tensorboard(path)

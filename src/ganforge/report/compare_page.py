@@ -11,7 +11,7 @@ from ..errors import GanforgeError
 from ..fileio import write_text_atomically
 from ..runs import REPORT
 from .files import BASELINE_LABELS, MetricInfo
-from .html import esc, fmt, img, page, section, table, write_page
+from .html import fmt, img, page, section, table, write_page
 
 TIME_ROW = "seconds per 1,000 iterations"
 

@@ -11,7 +11,6 @@ import torch
 
 from ..data.convert import to_model_range, to_uint8
 from ..data.emoji import paired_indices
-from ..errors import GanforgeError
 from ..features import FeatureNet
 from ..metrics import enough_to_hold_out, fit_palette_probe, histogram_match, metrics_in
 from ..metrics.common import same_shape
@@ -29,17 +28,18 @@ def _add_feature_inputs(inputs: Inputs, features: FeatureNet | None, reference: 
     if features is None or not features.available:
         inputs.unavailable(FEATURE_INPUTS, features.missing if features else "no feature network was loaded")
         return
+    unknown = [s for s in (style, versus) if s is not None and s not in features.styles]
+    if unknown:  # its features describe emojis: for other images FD, KID and style rates would mislead
+        inputs.unavailable(FEATURE_INPUTS, f"StyleNet, the feature network, is trained on the emoji styles "
+                           f"({', '.join(features.styles)}); {unknown[0]} is not one of them")
+        return
     inputs.lazy("reference_features", lambda: features.features(reference, remember=True))
     inputs.of_candidate("candidate_features", lambda images, role: features.features(images, remember=role != "value"))
     inputs.of_candidate("candidate_style_logits",
                         lambda images, role: features.style_logits(images, remember=role != "value"))
     for name, wanted in (("style_index", style), ("versus_index", versus)):
-        if wanted is None:
-            continue
-        if wanted in features.styles:
+        if wanted is not None:
             inputs.set(name, features.styles.index(wanted))
-        else:
-            inputs.unavailable(name, f"StyleNet knows the styles {', '.join(features.styles)}, not {wanted!r}")
     if versus is not None:
         inputs.set("pair_accuracy", features.pair_accuracy(versus, style))
 
@@ -77,24 +77,32 @@ def palette_probe_for(splits: dict, a: str, b: str):
     return fit_palette_probe(b_images, a_images, b, a)
 
 
-def score_translation(source: torch.Tensor, translated: torch.Tensor, target: torch.Tensor,
+def score_translation(source: torch.Tensor, translated: torch.Tensor, target: torch.Tensor | None,
                       reconstructed: torch.Tensor | None, reference: torch.Tensor, names: tuple[str, str],
                       features: FeatureNet | None = None, palette_probe=None,
-                      histmatched: torch.Tensor | None = None, background=(255, 255, 255)) -> Scores:
-    """One translation direction names = (source style, target style), scored on paired uint8 test images.
+                      histmatched: torch.Tensor | None = None, background=(255, 255, 255),
+                      floor: torch.Tensor | None = None) -> Scores:
+    """One translation direction names = (source style, target style), scored on uint8 test images.
 
-    source x, translated G(x), target y (the true translation), reconstructed F(G(x)) (None for a
-    translator with no way back): one shape.
+    source x, translated G(x), target y (the true translation, None where the test sets hold no
+    pairs), reconstructed F(G(x)) (None for a translator with no way back): one shape. floor:
+    real target-style test images, as many as the sources (default: the targets).
     reference: other target-style images (not the targets y), for the distributions and the
     recolour-only baseline; histmatched: that baseline, when already computed; background: the
     colour transparent pixels were composited onto (what is not part of a drawing).
     """
     src, dst = names
-    for what, images in (("translated", translated), ("target", target), ("reconstructed", reconstructed)):
+    floor = target if floor is None else floor
+    for what, images in (("translated", translated), ("target", target), ("reconstructed", reconstructed),
+                         ("floor", floor)):
         if images is not None:
             same_shape(source, images, "source", what)
-    inputs = Inputs(source=source, target=target, reference=reference, target_style=dst, seed=EVAL_SEED,
-                    background=tuple(background))
+    inputs = Inputs(source=source, reference=reference, target_style=dst, seed=EVAL_SEED, background=tuple(background))
+    if target is None:
+        inputs.unavailable("target", f"the {src} and {dst} test images are not pairs of the same picture "
+                           "(pairs share a file name or codepoint)")
+    else:
+        inputs.set("target", target)
     if reconstructed is None:
         inputs.unavailable("reconstructed", "this translator translates one way: there is no cycle to reconstruct")
     else:
@@ -105,7 +113,7 @@ def score_translation(source: torch.Tensor, translated: torch.Tensor, target: to
         inputs.set("palette_probe", palette_probe)
     _add_feature_inputs(inputs, features, reference, dst, versus=src)
     histmatched = histogram_match(source, reference) if histmatched is None else histmatched
-    candidates = {"value": translated, "identity": source, "histmatch": histmatched, "floor": target}
+    candidates = {"value": translated, "identity": source, "histmatch": histmatched, "floor": floor}
     return score_metrics(metrics_in({"translation", "images"}), inputs, candidates,
                          prefix=direction_prefix(src, dst), direction=(src, dst))
 
@@ -122,22 +130,25 @@ class TranslationScorer:
                  background=(255, 255, 255)):
         a, b = names
         idx_a, idx_b = paired_indices(splits[a]["test"], splits[b]["test"])
-        if len(idx_a) == 0:
-            raise GanforgeError(f"the {a} and {b} test sets share no emoji; paired metrics need pairs")
+        paired = len(idx_a) > 0
+        if not paired:  # your own domains: score what needs no pairs, on as many images of each
+            n = min(len(splits[a]["test"]), len(splits[b]["test"]))
+            idx_a = idx_b = torch.arange(n)
         self.features, self.background = features, background
         self.palette_probe = palette_probe or palette_probe_for(splits, a, b)
         self.directions = {}
         for direction, src, dst, sel_src, sel_dst in (("forward", a, b, idx_a, idx_b), ("backward", b, a, idx_b, idx_a)):
-            source, target = splits[src]["test"].images[sel_src], splits[dst]["test"].images[sel_dst]
+            source, real = splits[src]["test"].images[sel_src], splits[dst]["test"].images[sel_dst]
             reference = splits[dst]["train"].images
-            self.directions[direction] = ((src, dst), source, target, reference, histogram_match(source, reference))
+            self.directions[direction] = ((src, dst), source, real if paired else None, real, reference,
+                                          histogram_match(source, reference))
 
     def __call__(self, nets) -> Scores:
         parts = []
         for direction, (there, back) in nets.translators().items():
-            names, source, target, reference, histmatched = self.directions[direction]
+            names, source, target, floor, reference, histmatched = self.directions[direction]
             translated = _translate(there, source)
             reconstructed = _translate(back, translated) if back is not None else None
             parts.append(score_translation(source, translated, target, reconstructed, reference, names,
-                                           self.features, self.palette_probe, histmatched, self.background))
+                                           self.features, self.palette_probe, histmatched, self.background, floor))
         return merge(*parts)

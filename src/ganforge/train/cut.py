@@ -31,6 +31,8 @@ from .translation import train_translation
 class CUTStep:
     """One CUT iteration on an unpaired (source batch, target batch)."""
 
+    headline_stats = ("d_loss", "g_loss_adv", "nce_loss", "d_acc_real", "d_acc_fake")
+
     def __init__(self, nets: TranslatorNets, cfg: CUTConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.cfg, self.loss, self.hw = nets, cfg, loss, hw
         self.augment = DiffAugment(cfg.augment)

@@ -21,6 +21,7 @@ from .steps import accuracy
 STAT_NAMES = ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
               "d_acc_real_a", "d_acc_real_b", "d_acc_fake_a", "d_acc_fake_b", "cycle_l1_a", "cycle_l1_b")
 IDENTITY_STAT_NAMES = ("identity_loss_a", "identity_loss_b")  # logged only when the identity loss is on
+HEADLINE_STATS = ("d_loss_fake", "g_loss_adv", "cycle_l1_a", "cycle_l1_b", "d_acc_fake_a", "d_acc_fake_b")
 
 
 class GeneratorLosses:
@@ -48,6 +49,8 @@ class GeneratorLosses:
 
 class TwoOptimizerCycleStep:
     """The Toronto iteration: D on real, D on translated (generators fixed), then G steps B->A->B and A->B->A."""
+
+    headline_stats = HEADLINE_STATS
 
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
@@ -129,6 +132,8 @@ class TwoOptimizerCycleStep:
 
 class RevGradCycleStep:
     """The Radboud iteration: one optimizer over all four networks, translations reach D through revgrad."""
+
+    headline_stats = HEADLINE_STATS
 
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw

@@ -17,7 +17,7 @@ import torch
 from ..runs import Run, Scores
 from .checkpoint import load as load_checkpoint
 from .checkpoint import save as save_checkpoint
-from .progress import check_finite, format_stats, progress
+from .progress import check_finite, format_stats, headline, progress
 from .steps import AdversarialStep
 
 
@@ -150,7 +150,9 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
                 means = (state.sums / state.count).tolist()
                 check_finite(names, means, f"{schedule.word} {step}")
                 run.append_stats({schedule.unit: step, **dict(zip(names, means))})
-                run.log(format_stats(f"{schedule.unit} {step}/{schedule.total}:", names, means), echo=bar.disable)
+                shown = headline(names, means, getattr(training.step, "headline_stats", names))
+                run.log(format_stats(f"{schedule.unit} {step}/{schedule.total}", shown), echo=bar.disable)
+                bar.set_postfix({name: f"{value:.3g}" for name, value in shown.items()}, refresh=False)
                 state.sums.zero_()
                 state.count = 0
             if (schedule.sample_every and step % schedule.sample_every == 0) or last:

@@ -28,6 +28,7 @@ class Pix2PixStep:
     """One pix2pix iteration on a batch of pairs (source images, their true targets)."""
 
     stat_names = ("d_loss", "g_loss_adv", "l1_loss", "d_acc_real", "d_acc_fake")
+    headline_stats = stat_names
 
     def __init__(self, nets: TranslatorNets, cfg: Pix2PixConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw, self.lambda_l1 = nets, loss, hw, cfg.lambda_l1

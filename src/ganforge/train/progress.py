@@ -9,13 +9,20 @@ from ..errors import GanforgeError
 
 
 def progress(total: int, initial: int = 0, desc: str = ""):
-    """A tqdm bar on a terminal; silent when output goes to a file or CI log."""
+    """A tqdm bar on a terminal (it stays when training ends); silent when output goes to a file or CI log."""
     return tqdm(total=total, initial=initial, desc=desc, disable=not sys.stderr.isatty(),
-                leave=False, dynamic_ncols=True)
+                leave=True, dynamic_ncols=True)
 
 
-def format_stats(prefix: str, names, values) -> str:
-    return prefix + " " + " ".join(f"{n}={v:.4f}" for n, v in zip(names, values))
+def headline(names, values, shown) -> dict[str, float]:
+    """The statistics worth a glance (the step's headline_stats), by name."""
+    record = dict(zip(names, values))
+    return {name: record[name] for name in shown if name in record}
+
+
+def format_stats(prefix: str, stats: dict) -> str:
+    """One short log line: 'iter 100/5000  d_loss 0.412  g_loss_adv 2.33 ...' (the full record is in stats.jsonl)."""
+    return prefix + "  " + "  ".join(f"{name} {value:.3g}" for name, value in stats.items())
 
 
 def check_finite(names, values, where: str) -> None:

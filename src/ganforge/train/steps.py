@@ -22,6 +22,8 @@ class AdversarialStep(Protocol):
 
     stat_names: the names of the statistics, in the order __call__ returns them;
         they become the keys of stats.jsonl records.
+    headline_stats: the few of them (the main losses, the accuracies) that the progress
+        bar and the log line show.
     optimizers: the step's optimizers by checkpoint name ("gen", "disc", "all");
         checkpoints save and restore exactly these.
     __call__(*real): one iteration on the real batch(es) of that iteration (one
@@ -33,6 +35,7 @@ class AdversarialStep(Protocol):
     """
 
     stat_names: tuple[str, ...]
+    headline_stats: tuple[str, ...]
 
     @property
     def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
@@ -58,6 +61,7 @@ class TwoStepGAN:
     """
 
     stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")
+    headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
                  lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False):
@@ -113,6 +117,7 @@ class RevGradGAN:
     """One optimizer over G and D; the fake batch reaches D through gradient reversal."""
 
     stat_names = ("loss", "acc_real", "acc_fake")
+    headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
                  lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True):

@@ -31,10 +31,13 @@ def training_pairs(data: dict, source: str, target: str) -> tuple[torch.Tensor, 
 
 
 def sample_sets(data: dict, source: str, target: str, n: int) -> dict:
-    """Fixed test images for the grids: the first n of each style, and n source/true-target pairs."""
+    """Fixed test images for the grids: the first n of each style, and n source/true-target pairs
+    (where the test sets hold none, the first n sources and no targets)."""
     idx_a, idx_b = paired_indices(data[source]["test"], data[target]["test"])
+    paired = len(idx_a) > 0
     return {"a": data[source]["test"].images[:n], "b": data[target]["test"].images[:n],
-            "pair_source": data[source]["test"].images[idx_a[:n]], "pair_target": data[target]["test"].images[idx_b[:n]]}
+            "pair_source": data[source]["test"].images[idx_a[:n] if paired else slice(0, n)],
+            "pair_target": data[target]["test"].images[idx_b[:n]] if paired else None}
 
 
 @torch.no_grad()
@@ -51,8 +54,8 @@ def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names
             with hw.autocast():
                 fake = there(to_model_range(source.to(hw.device), hw.channels_last))
                 third = to_uint8(back(fake)) if back is not None else sets["pair_target"]
-            grid = interleave(source.cpu(), to_uint8(fake), third.cpu())
-            save_grid(grid, folder / f"{step:06d}-{src}-{dst}.png", ncol=6)
+            columns = [source.cpu(), to_uint8(fake)] + ([third.cpu()] if third is not None else [])
+            save_grid(interleave(*columns), folder / f"{step:06d}-{src}-{dst}.png", ncol=2 * len(columns))
 
 
 def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool = False, score=None,

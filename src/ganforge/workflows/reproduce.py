@@ -20,7 +20,8 @@ import torch
 from torch import nn
 
 from .. import config as config_mod
-from ..data.emoji import load_archive_layout, load_style, paired_indices
+from ..data.emoji import load_style, paired_indices
+from ..data.folders import load_image_folders
 from ..data.moons import make_moons
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
@@ -233,7 +234,7 @@ class Reproduction:
     def emoji_pictures(self, n: int = 16) -> None:
         """9.9: the same emojis in the Apple and Windows styles (training images)."""
         if self.data_dir:
-            layout = load_archive_layout(self.data_dir, progress=lambda *_: None)
+            layout = load_image_folders(self.data_dir, progress=lambda *_: None)
             splits = {s: layout[s]["train"] for s in ("apple", "windows")}
         else:
             splits = {s: load_style(s, "train") for s in ("apple", "windows")}

@@ -5,7 +5,7 @@
 writes sweeps/lambda/lambda_cycle=0,seed=2/ ... (ordinary run folders), sweep.json
 (the configurations, their folders and status) and report.html. Running the same
 command again skips finished runs, resumes interrupted ones from their latest
-checkpoint and retries failed ones. Every worker gets max(1, cores // workers)
+checkpoint and retries failed ones. Every worker gets max(1, free cores // workers)
 torch threads, on either backend, so runs neither oversubscribe the cores nor
 depend on the backend: on CPU the same seed gives the same metrics.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 from .. import config as config_mod
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
-from ..hardware import usable_cores
+from ..hardware import free_cores
 from ..inference import evaluate_run
 from ..report import write_report
 from ..runs import CONFIG, METRICS, checkpoint_step, list_checkpoints
@@ -160,7 +160,8 @@ def plan(kind: str, swept: dict, fixed: dict, preset: str | None = None, threads
 
 
 def default_threads(workers: int) -> int:
-    return max(1, usable_cores() // max(1, workers))
+    """Threads per run: the free cores shared among the workers, at least one each."""
+    return max(1, free_cores() // max(1, workers))
 
 
 # The state of a run folder, and the one function every worker runs.
@@ -424,7 +425,8 @@ def add_sweep_arguments(parser, kind: str) -> None:
     parser.add_argument("--ray-address", default=None, metavar="ADDR",
                         help="Ray cluster to use (e.g. ray://host:10001) [default: a local Ray instance]")
     parser.add_argument("--threads", type=int, default=None,
-                        help="torch threads per run [default: max(1, cores // workers)]")
+                        help="torch threads per run [default: max(1, free cores // workers): the cores other work "
+                        "does not keep busy, shared]")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
     for f in dataclasses.fields(config_mod.KINDS[kind]):
         if f.name in NOT_SWEPT:
@@ -432,7 +434,7 @@ def add_sweep_arguments(parser, kind: str) -> None:
         help_text = f.metadata.get("help", "")
         if f.metadata.get("choices"):
             help_text += f" ({'|'.join(map(str, f.metadata['choices']))})"
-        help_text += f" [default: {f.default}]; a comma list is swept"
+        help_text += f" [{config_mod.defaults_text(kind, f.name)}]; a comma list is swept".replace("%", "%%")
         flag = config_mod.option_name(f.name)
         if config_mod.field_type(f) is bool:
             parser.add_argument(flag, nargs="?", const="true", default=None, metavar="BOOL[,BOOL]", help=help_text)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from .. import config as config_mod
 from ..errors import GanforgeError
 from ..report import write_report
+from ..report.summary import end_of_run
 from ..report.tensorboard import live_mirror
-from ..runs import Run
+from ..runs import CONFIG, Run, checkpoint_step
 from ..scoring.hooks import scorer_for
 from ..train.cut import train_cut
 from ..train.cyclegan import train_cyclegan
@@ -16,6 +17,10 @@ from ..train.dcgan import train_dcgan
 from ..train.moons import train_moons
 from ..train.pix2pix import train_pix2pix
 from ..train.result import TrainingResult
+
+# What --resume may change: how long, where and how often to report. Anything else would change the training.
+RESUMABLE = ("iters", "epochs", "threads", "device", "log_every", "sample_every", "checkpoint_every", "eval_every",
+             "plot_every")
 
 TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan, "cut": train_cut,
             "pix2pix": train_pix2pix}
@@ -37,27 +42,54 @@ def start_run(kind: str, preset: str | None, out=None, root="runs", tag: str | N
     return cfg, run
 
 
-def reopen_run(path, kind: str):
-    """Open an existing run folder of `kind` for --resume; return (cfg, run)."""
+def reopen_run(path, kind: str, changes: dict | None = None):
+    """Open an existing run folder of `kind` for --resume, with `changes` to the options RESUMABLE names
+    (a longer --iters, other --threads, ...); config.json records them. Return (cfg, run)."""
     run = Run.open(path)
     if run.kind != kind:
         raise GanforgeError(f"--resume {path} is a {run.kind} run, not {kind}")
-    _, _, cfg = config_mod.from_dict(run.config)
+    changes = {k: v for k, v in (changes or {}).items() if v is not None}
+    refused = sorted(set(changes) - set(RESUMABLE))
+    if refused:
+        allowed = ", ".join(config_mod.option_name(k) for k in RESUMABLE if k in config_mod.field_names(kind))
+        raise GanforgeError(f"{config_mod.option_name(refused[0])} cannot change when resuming: it would change "
+                            f"the training itself; --resume may change {allowed}")
+    _, preset, cfg = config_mod.from_dict(run.config)
+    if changes:
+        cfg = config_mod.resolve(kind, preset, **{**{k: v for k, v in run.config.items()
+                                                     if k in config_mod.field_names(kind)}, **changes})
+        _check_not_shorter(run, cfg, kind)
+        run.config = config_mod.to_dict(kind, preset, cfg)
+        run.write_json(CONFIG, run.config)
+        run.log(f"resuming with {', '.join(f'{config_mod.option_name(k)} {v}' for k, v in changes.items())}")
     return cfg, run
+
+
+def _check_not_shorter(run: Run, cfg, kind: str) -> None:
+    """A run cannot be cut below the step it has reached (its checkpoints would lie beyond the end)."""
+    latest = run.latest_checkpoint()
+    total = cfg.epochs if kind == "moons" else cfg.iters
+    if latest is not None and checkpoint_step(latest) > total:
+        option = "--epochs" if kind == "moons" else "--iters"
+        raise GanforgeError(f"{option} {total} is below the step {checkpoint_step(latest)} that {run.path} has "
+                            "reached; give a larger one")
 
 
 def train(kind: str, preset: str | None = None, out=None, root="runs", resume=None, **options) -> TrainingResult:
     """Train a new run of `kind` (or continue `resume`), score it, and write its report."""
     if resume is not None:
-        if options or preset or out is not None:
-            raise GanforgeError("--resume continues a run with its saved config; give no other options")
-        cfg, run = reopen_run(resume, kind)
+        if preset or out is not None:
+            raise GanforgeError("--resume continues a run in its own folder with its saved config; "
+                                "give no --preset or --out")
+        cfg, run = reopen_run(resume, kind, options)
     else:
         cfg, run = start_run(kind, preset, out=out, root=root, **options)
     result = _with_live_tensorboard(run, lambda: TRAINERS[kind](cfg, run, resume=resume is not None,
                                                                 score=scorer_for(kind, cfg)))
-    # The report is built from the finished run folder's files alone.
-    run.log(f"report: {write_report(run.path)}")
+    # The report, and the summary printed at the end, are built from the finished run folder's files alone.
+    write_report(run.path)
+    for line in end_of_run(run.path):
+        run.log(line)
     return result
 
 
