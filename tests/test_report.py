@@ -120,7 +120,9 @@ def test_real_moons_run_report(tmp_path, small_moons):
     train_moons(out=tmp_path / "m", **small_moons, threads=1)
     html = write_report(tmp_path / "m").read_text()
     assert_self_contained(html)
-    assert len(embedded_images(html)) == 3 + 1 + 1  # heatmaps of epochs 0-2, their GIF, the curves
+    # Heatmaps of epochs 0-2, their GIF, the curves, and the final one beside rejection sampling's.
+    assert len(embedded_images(html)) == 3 + 1 + 1 + 2
+    assert "discriminator rejection sampling" in html and "rejection_mmd2" in html
     assert html.count('<input type="range"') == 1 and "epoch 2" in html
     assert "mmd2" in html and "real-data floor" in html
 
@@ -140,7 +142,8 @@ def test_sweep_report_gallery_sortable_table_and_curves(tmp_path):
     table = html[html.index('class="sortable'):]
     table = table[:table.index("</table>")]
     assert table.count("<tr>") == 2 + 6 + 1  # header (directions, then scores), configurations, baseline row
-    assert table.count('data-col="') == 3 + 4  # sortable columns: configuration, 2 options, 4 scores
+    assert table.count('data-col="') == 3 + 1 + 4  # sortable: configuration, 2 options, seconds per 1k, 4 scores
+    assert "s / 1k it" in table
     assert 'data-sort="0.255"' in table  # 0.2 + 0.015 + 0.04
     assert "tBodies" in html and "aria-sort" in html  # the inline sorting script
     assert "training diverged at iteration 300: &lt;g_loss&gt; is nan" in html

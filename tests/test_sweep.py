@@ -71,6 +71,17 @@ def test_cross_product_and_folder_names():
     assert strings[0].name == "shuffle=true,trainer=two-step"
 
 
+def test_presets_are_swept_like_options_and_named_first():
+    configurations = plan("dcgan", {"seed": [2, 4]}, {"iters": 10}, preset="toronto,modern")
+    assert [c.name for c in configurations] == ["preset=toronto,seed=2", "preset=toronto,seed=4",
+                                                "preset=modern,seed=2", "preset=modern,seed=4"]
+    assert [c.config["preset"] for c in configurations] == ["toronto", "toronto", "modern", "modern"]
+    assert configurations[0].config["ema"] == 0 and configurations[2].config["ema"] > 0
+    assert all(c.config["iters"] == 10 for c in configurations)
+    with pytest.raises(GanforgeError, match="more than once"):
+        plan("dcgan", {}, {}, preset="toronto,toronto")
+
+
 @pytest.mark.parametrize("argv, message", [
     (["cyclegan", "--lambda-cycle", "0,-1"],
      "--lambda-cycle must be >= 0.0, got -1.0 (in configuration lambda_cycle=-1)"),
@@ -82,6 +93,7 @@ def test_cross_product_and_folder_names():
     (["moons", "--epochs", "1", "--workers", "0"], "--workers must be >= 1"),
     (["moons", "--epochs", "1", "--ray-address", "ray://x:1"], "--ray-address needs --backend ray"),
     (["moons", "--bogus", "1"], "unrecognized arguments: --bogus"),
+    (["dcgan", "--preset", "toronto,best"], "--preset must be one of toronto, modern for dcgan; got 'best'"),
 ])
 def test_bad_values_are_refused_before_any_run(tmp_path, capsys, argv, message):
     out = tmp_path / "sweep"
@@ -187,3 +199,16 @@ def test_ray_backend_without_ray_says_how_to_install(tmp_path, monkeypatch):
     with pytest.raises(GanforgeError, match=r"pip install 'ganforge\[ray\]'"):
         run_sweep("moons", {"seed": [1, 2]}, {"epochs": 1}, out=tmp_path / "s", backend="ray", threads=1,
                   report=False, echo=lambda *_: None)
+
+
+def test_a_sweep_over_presets_trains_each_with_its_own_settings(tmp_path, tiny):
+    options = {k: v for k, v in tiny.items() if k != "n_sample_images"}
+    result = run_sweep("dcgan", {}, {**options, "style": "windows", "iters": 2}, preset="toronto,modern",
+                       out=tmp_path / "s", threads=1, echo=lambda *_: None)
+    assert result.ok
+    configs = {r["name"]: json.loads((tmp_path / "s" / r["folder"] / "config.json").read_text())
+               for r in sweep_json(tmp_path / "s")["runs"]}
+    assert {n: (c["preset"], c["upsample"]) for n, c in configs.items()} == {
+        "preset=toronto": ("toronto", "nearest"), "preset=modern": ("modern", "bilinear")}
+    html = (tmp_path / "s" / "report.html").read_text()
+    assert ">preset<" in html and "s / 1k it" in html

@@ -11,8 +11,9 @@ from . import config as config_mod
 from .cli_data import add_data_commands
 from .errors import GanforgeError
 from .features import train_feature_net
-from .inference import evaluate_run, sample_dcgan, translate_files, translate_test_set
+from .inference import evaluate_run, sample_dcgan, sample_moons, translate_files, translate_test_set
 from .metrics import list_metrics
+from .runs import Run
 from .report import write_report
 from .workflows.bench import MODELS, main_bench
 from .workflows.compare import compare
@@ -105,6 +106,14 @@ def cmd_translate(args) -> int:
 def cmd_sample(args) -> int:
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
+    kind = Run.open(args.run).kind
+    if kind == "moons":
+        out = args.out or f"{args.run}/samples-{args.n}{'-rejection' if args.rejection else ''}.csv"
+        for path in sample_moons(args.run, args.n, out, args.seed, step=args.step, rejection=args.rejection):
+            print(path)
+        return 0
+    if args.rejection:
+        raise GanforgeError(f"--rejection samples moons runs; --run {args.run} is a {kind} run")
     out = args.out or f"{args.run}/samples-{args.n}.png"
     print(sample_dcgan(args.run, args.n, out, args.seed, step=args.step))
     return 0
@@ -212,12 +221,15 @@ def build_parser() -> Parser:
     translate.add_argument("images", nargs="*", help="image files (any size; RGBA, palette, ...)")
     translate.set_defaults(func=cmd_translate)
 
-    sample = commands.add_parser("sample", help="draw samples from a trained DCGAN")
-    sample.add_argument("--run", required=True, help="a dcgan run folder")
+    sample = commands.add_parser("sample", help="draw samples from a trained DCGAN (an image grid) or moons GAN "
+                                 "(points as CSV and a heatmap)")
+    sample.add_argument("--run", required=True, help="a dcgan or moons run folder")
+    sample.add_argument("--rejection", action="store_true", help="moons: keep only the points discriminator "
+                        "rejection sampling accepts (Azadi et al. 2019; strictness: the run's --rejection-percentile)")
     sample.add_argument("--n", type=int, default=64, help="number of samples [default: 64]")
     sample.add_argument("--seed", type=int, default=0, help="noise seed [default: 0]")
-    sample.add_argument("--out", default=None, help="PNG file; an existing one is kept and NAME-2.png written "
-                        "instead [default: RUN/samples-N.png]")
+    sample.add_argument("--out", default=None, help="PNG file (moons: CSV file, the PNG beside it); an existing "
+                        "one is kept and NAME-2.png written instead [default: RUN/samples-N.png or .csv]")
     sample.add_argument("--step", type=int, default=None, help="the checkpoint to use [default: the latest]")
     sample.set_defaults(func=cmd_sample)
 

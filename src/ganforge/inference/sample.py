@@ -1,4 +1,4 @@
-"""`ganforge sample`: a grid of samples from a trained DCGAN."""
+"""`ganforge sample`: a grid of samples from a trained DCGAN, or points from a trained moons generator."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +8,10 @@ import torch
 
 from ..data.convert import to_uint8
 from ..models.noise import uniform_noise
-from ..fileio import unused_path
-from ..pictures.grids import save_grid
+from ..fileio import unused_path, write_text_atomically
+from ..models.rejection import rejection_sample
+from ..pictures.grids import save_figure, save_grid
+from ..pictures.moons import moons_figure, to_probability
 from .load import load_trained
 
 
@@ -23,4 +25,28 @@ def sample_images(generator, n: int, seed: int = 0) -> torch.Tensor:
 def sample_dcgan(run_dir, n: int, out, seed: int = 0, step: int | None = None) -> Path:
     """A grid of n samples from a DCGAN run's generator, written to `out` or, when that exists, beside it."""
     _, nets = load_trained(run_dir, "dcgan", step=step)
-    return save_grid(sample_images(nets.generator, n, seed), unused_path(out), ncol=int(np.ceil(np.sqrt(n))))
+    return save_grid(sample_images(nets.sampler, n, seed), unused_path(out), ncol=int(np.ceil(np.sqrt(n))))
+
+
+def sample_moons(run_dir, n: int, out, seed: int = 0, step: int | None = None, rejection: bool = False) -> list[Path]:
+    """n points from a moons run's generator (kept by discriminator rejection sampling with `rejection`).
+
+    Writes the points as CSV (x,y per line) and, beside it, the heatmap with them; an existing
+    file is kept and a numbered name used instead. Returns both paths.
+    """
+    cfg, nets = load_trained(run_dir, "moons", step=step)
+    if rejection:
+        points = rejection_sample(nets.generator, nets.discriminator, n, loss=cfg.loss,
+                                  percentile=cfg.rejection_percentile, seed=seed).points
+    else:
+        noise = uniform_noise(n, nets.generator.input_size, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            points = nets.generator(noise.to(next(nets.generator.parameters()).device)).float().cpu()
+    csv_path = unused_path(Path(out).with_suffix(".csv"))
+    write_text_atomically(csv_path, "x,y\n" + "".join(f"{x:.6f},{y:.6f}\n" for x, y in points.tolist()))
+    what = f"rejection sampling at percentile {cfg.rejection_percentile:g}" if rejection else "plain samples"
+    fig = moons_figure(nets.discriminator, nets.generator, to_prob=to_probability(cfg.loss), fake=points,
+                       title=f"{n} points, {what}")
+    png_path = unused_path(csv_path.with_suffix(".png"))
+    save_figure(fig, png_path)
+    return [csv_path, png_path]

@@ -6,6 +6,7 @@ built: training, resuming, scoring a finished run and benchmarking.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -15,7 +16,7 @@ from ..hardware import Hardware
 from .cut import ProjectionHeads, ResnetTranslator
 from .cyclegan import CycleNets, make_cycle_discriminator, make_cycle_generator
 from .dcgan import DCDiscriminator, DCGenerator
-from .moons import MoonDiscriminator, MoonGenerator, UniformMoonGenerator
+from .moons import MoonDiscriminator, MoonGenerator, MoonGeneratorMixture, UniformMoonGenerator
 from .patch import PatchDiscriminator
 from .unet import UNetTranslator
 
@@ -40,23 +41,38 @@ class TranslatorNets:
 
 @dataclass
 class GANNets:
-    """A generator and its discriminator (moons, DCGAN)."""
+    """A generator and its discriminator (moons, DCGAN), and the generator's moving average when one is kept."""
 
     generator: nn.Module
     discriminator: nn.Module
+    generator_ema: nn.Module | None = None
 
     def as_dict(self) -> dict[str, nn.Module]:
         """The networks under their checkpoint names."""
-        return {"generator": self.generator, "discriminator": self.discriminator}
+        nets = {"generator": self.generator, "discriminator": self.discriminator}
+        return nets if self.generator_ema is None else {**nets, "generator_ema": self.generator_ema}
+
+    @property
+    def sampler(self) -> nn.Module:
+        """The generator samples and scores come from: the moving average when there is one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
 
 
 def _moons(cfg) -> GANNets:
-    generator = UniformMoonGenerator(cfg.noise_size) if cfg.trainer == "disc-only" else MoonGenerator(cfg.noise_size)
+    if cfg.trainer == "disc-only":
+        generator = UniformMoonGenerator(cfg.noise_size)
+    elif cfg.generators > 1:
+        generator = MoonGeneratorMixture(cfg.generators, cfg.noise_size)
+    else:
+        generator = MoonGenerator(cfg.noise_size)
     return GANNets(generator, MoonDiscriminator(2, cfg.hidden_disc))
 
 
 def _dcgan(cfg) -> GANNets:
-    return GANNets(DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv), DCDiscriminator(cfg.conv_dim))
+    generator = DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv, cfg.upsample)
+    # The average starts as a copy of the generator: no random draw, so the other networks' weights stay the same.
+    average = copy.deepcopy(generator).requires_grad_(False) if cfg.ema > 0 else None
+    return GANNets(generator, DCDiscriminator(cfg.conv_dim, cfg.disc_norm), average)
 
 
 def _cyclegan(cfg) -> CycleNets:

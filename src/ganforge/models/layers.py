@@ -62,8 +62,16 @@ class PhaseUpConv2d(nn.Conv2d):
         return F.pixel_shuffle(y, 2)                                       # (B, c_out, 2H, 2W)
 
 
-def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = "phases") -> list[nn.Module]:
-    """[upsampling, convolution]: two modules either way, so the convolution's checkpoint keys never change."""
+def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = "phases",
+                  upsample: str = "nearest") -> list[nn.Module]:
+    """[upsampling, convolution]: two modules either way, so the convolution's checkpoint keys never change.
+
+    upsample="bilinear" interpolates instead of repeating pixels (no blocky 2x2 pattern); the
+    phase form is exact only for nearest, so bilinear always runs as written.
+    """
+    if upsample == "bilinear":
+        return [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+                nn.Conv2d(in_ch, out_ch, kernel, 1, kernel // 2, bias=bias)]
     if form == "phases":
         return [nn.Identity(), PhaseUpConv2d(in_ch, out_ch, kernel, bias=bias)]
     if form == "reference":
@@ -71,17 +79,22 @@ def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = 
     raise ValueError(f"unknown upconv form {form!r}; choose from {', '.join(UPCONV_FORMS)}")
 
 
-def upconv(in_ch: int, out_ch: int, batch_norm: bool = True, form: str = "phases") -> nn.Sequential:
+def upconv(in_ch: int, out_ch: int, batch_norm: bool = True, form: str = "phases",
+           upsample: str = "nearest") -> nn.Sequential:
     """Nearest upsampling x2 then a 5x5 convolution (stride 1, padding 2), the handout's `upconv`."""
-    layers = upsample_conv(in_ch, out_ch, 5, bias=not batch_norm, form=form)
+    layers = upsample_conv(in_ch, out_ch, 5, bias=not batch_norm, form=form, upsample=upsample)
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_ch))
     return nn.Sequential(*layers)
 
 
-def downconv(in_ch: int, out_ch: int, padding: int = 2, batch_norm: bool = True) -> nn.Sequential:
-    """A 5x5 convolution with stride 2 that halves the spatial size."""
-    layers = [nn.Conv2d(in_ch, out_ch, 5, 2, padding, bias=not batch_norm)]
+def downconv(in_ch: int, out_ch: int, padding: int = 2, batch_norm: bool = True,
+             spectral: bool = False) -> nn.Sequential:
+    """A 5x5 convolution with stride 2 that halves the spatial size (spectral: spectral norm instead of batch norm)."""
+    conv = nn.Conv2d(in_ch, out_ch, 5, 2, padding, bias=not batch_norm or spectral)
+    if spectral:
+        return nn.Sequential(nn.utils.parametrizations.spectral_norm(conv))
+    layers = [conv]
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_ch))
     return nn.Sequential(*layers)

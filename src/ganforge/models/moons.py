@@ -21,6 +21,34 @@ class MoonGenerator(nn.Module):
         return self.net(x)
 
 
+class MoonGeneratorMixture(nn.Module):
+    """K MoonGenerators; each sample's first noise value picks the one that draws it.
+
+    A continuous network fed a connected latent square can only draw a connected set, so a single
+    generator must bridge the two moons. With K pieces the generated set may fall apart as the data
+    does (Khayatkhoei et al., NeurIPS 2018). The first noise value, uniform in [-1, 1], is cut into K
+    equal intervals, so each component draws 1/K of the samples; each component sees the whole
+    noise vector.
+    """
+
+    def __init__(self, components: int, input_size: int = 100, output_size: int = 2):
+        super().__init__()
+        self.input_size = input_size
+        self.components = nn.ModuleList(MoonGenerator(input_size, output_size) for _ in range(components))
+
+    def component_of(self, x: torch.Tensor) -> torch.Tensor:
+        """Which component draws each sample of noise x (B, input_size): long tensor (B,)."""
+        k = len(self.components)
+        return ((x[:, 0] + 1) * (k / 2)).floor().long().clamp(0, k - 1)
+
+    def forward(self, x):
+        # Every component runs on the whole batch and the right rows are picked: for these small
+        # MLPs one batched pass each is cheaper than gathering K ragged sub-batches.
+        drawn = torch.stack([component(x) for component in self.components])  # (K, B, out)
+        which = self.component_of(x)
+        return drawn[which, torch.arange(x.shape[0], device=x.device)]
+
+
 class UniformMoonGenerator(nn.Module):
     """An untrainable dummy: ignores its input and returns uniform points in [-2, 2]^2."""
 

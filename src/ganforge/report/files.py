@@ -103,6 +103,11 @@ class RunFiles:
     series: list[Series]    # sample grids per direction, or heatmaps for moons
     checkpoints: list[int]  # steps with a complete checkpoint
     log_tail: list[str]
+    timing: dict = field(default_factory=dict)  # metrics.json's timing: train_seconds, seconds_per_1000_iterations
+
+    @property
+    def seconds_per_1000(self) -> float | None:
+        return _finite(self.timing.get("seconds_per_1000_iterations"))
 
     @property
     def kind(self) -> str:
@@ -202,6 +207,7 @@ def read_run(path) -> RunFiles:
         train_records=[r for r in records if r.get("kind") != "eval"],
         eval_records=eval_records, metric_info=info,
         metrics=metrics, metrics_step=metrics_file.get("step"), notes=list(metrics_file.get("notes") or []),
+        timing=dict(metrics_file.get("timing") or {}),
         series=_series(path, config["kind"]), checkpoints=checkpoints, log_tail=log_tail)
 
 

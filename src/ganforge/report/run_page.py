@@ -85,10 +85,18 @@ def pictures_section(run: RunFiles) -> str:
     reals = run.path / "reals.png"
     if reals.is_file():
         blocks.append(f"<h3>real training images</h3>{img(reals, 'real training images', cls='reals')}")
+    rejection = run.path / "heatmaps" / "final-rejection.png"
+    if run.kind == "moons" and rejection.is_file() and run.series and run.series[0].frames:
+        step, final = run.series[0].last
+        blocks.append('<h3>the final generator: plain samples | discriminator rejection sampling</h3><div class="row">'
+                      f'<div class="wide">{img(final, f"epoch {step}, plain samples")}</div>'
+                      f'<div class="wide">{img(rejection, "the same, the points rejection sampling keeps")}</div></div>')
     if run.kind == "moons":
         title, note = "Discriminator heatmaps", ("Left: D(x), the discriminator's probability that a point is real, "
                                                  "with generated points; right: real (red) and generated (blue) "
-                                                 "points. Drag the slider to move through the epochs.")
+                                                 "points. Drag the slider to move through the epochs. Below: the final "
+                                                 "generator's points as drawn, and those discriminator rejection "
+                                                 "sampling keeps (their scores: the rejection_ rows of the metrics).")
     elif run.kind == "cyclegan":
         title, note = "Translations", ("Rows of source | translation | reconstruction, from fixed test images, so "
                                        "every grid is comparable. Drag the slider to move through training.")

@@ -178,8 +178,10 @@ def metrics_section(view: SweepView) -> str:
     # Header: configuration and option columns, then the metrics (under their direction, when they have one).
     columns = ["configuration"] + options
     top = [f'<th{span} data-col="{i}">{esc(c)}</th>' for i, c in enumerate(columns)]
+    top.append(f'<th{span} class="num" data-col="{len(columns)}" title="training seconds per 1,000 iterations">'
+               f's / 1k it <span class="better">↓</span></th>')
     bottom = []
-    for i, n in enumerate(names, start=len(columns)):
+    for i, n in enumerate(names, start=len(columns) + 1):
         cls = "num group" if n in starts else "num"
         (bottom if grouped else top).append(
             f'<th class="{cls}" data-col="{i}" title="{esc(n)}">{_metric_header(info, n)}</th>')
@@ -203,6 +205,8 @@ def metrics_section(view: SweepView) -> str:
         for o in options:
             v = opts.get(o)
             cells.append(f'<td data-sort="{esc(v if v is not None else "")}">{esc(_value_text(v))}</td>')
+        speed = files.seconds_per_1000 if files else None
+        cells.append(f'<td class="num" data-sort="{repr(speed) if speed is not None else ""}">{fmt(speed)}</td>')
         for n in names:
             v = files.metrics.get(n) if files else None
             cls = "num group" if n in starts else "num"
@@ -214,7 +218,7 @@ def metrics_section(view: SweepView) -> str:
     foot = ""
     baselines = view.baselines(names)
     if baselines:
-        cells = ["<td>baseline</td>"] + ["<td></td>"] * len(options)
+        cells = ["<td>baseline</td>"] + ["<td></td>"] * (len(options) + 1)
         for n in names:
             b = baselines.get(n, {})
             text = " / ".join(f"{fmt(v)}" for v in b.values())
@@ -223,7 +227,9 @@ def metrics_section(view: SweepView) -> str:
         foot = f"<tfoot><tr>{''.join(cells)}</tr></tfoot>"
     table = (f'<table class="sortable metrics"><thead>{head}</thead>'
              f'<tbody>{"".join(rows)}</tbody>{foot}</table>')
-    note = ("Click a column header to sort (again to reverse). ↓ lower is better, ↑ higher is better; green marks "
+    note = ("s / 1k it: training seconds per 1,000 iterations (scoring and pictures excluded); compare them only "
+            "between runs that had the machine to themselves. "
+            "Click a column header to sort (again to reverse). ↓ lower is better, ↑ higher is better; green marks "
             "the best configuration of a column, red the worst. The baseline row gives the real-data floor, or "
             "the do-nothing / recolour-only translators (hover for which).")
     if not names:

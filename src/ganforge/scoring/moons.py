@@ -8,10 +8,12 @@ from ..errors import GanforgeError
 from ..metrics import metrics_in
 from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
+from ..models.rejection import rejection_sample
 from ..runs import Scores
 from .engine import EVAL_SEED, Inputs, score_metrics
 
 MOONS_POINTS = 2000    # points per set for the moons metrics
+REJECTION = "rejection_"  # key prefix of the scores of rejection-sampled points
 
 
 def score_points(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor, seed: int = 0,
@@ -35,8 +37,12 @@ def score_points(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor,
 
 
 @torch.no_grad()
-def score_moons(generator, cfg) -> Scores:
-    """Moons metrics of G's samples against fresh real points (standardized like the training data, fresh seeds)."""
+def score_moons(generator, cfg, discriminator=None) -> Scores:
+    """Moons metrics of G's samples against fresh real points (standardized like the training data, fresh seeds).
+
+    With the discriminator, the same metrics again under the prefix rejection_ for the points
+    that discriminator rejection sampling keeps, and rejection_acceptance_rate.
+    """
     n = max(cfg.n_samples, MOONS_POINTS)
     real = make_moons(n, cfg.noise, seed=cfg.seed + 1)
     real_ref = make_moons(n, cfg.noise, seed=cfg.seed + 2)
@@ -44,4 +50,20 @@ def score_moons(generator, cfg) -> Scores:
     device = next(generator.parameters()).device
     with eval_mode(generator):
         fake = generator(noise.to(device)).float().cpu()
-    return score_points(real, fake, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
+    scores = score_points(real, fake, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
+    if discriminator is None:
+        return scores
+    kept = rejection_sample(generator, discriminator, MOONS_POINTS, loss=cfg.loss,
+                            percentile=cfg.rejection_percentile, seed=EVAL_SEED)
+    rejected = score_points(real, kept.points, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
+    for key, value in rejected.values.items():
+        if rejected.info[key]["role"] == "value":  # the floors are the same as without rejection
+            scores.values[REJECTION + key] = value
+            # Its baselines name the floor keys, which the plain scores already hold.
+            info = rejected.info[key]
+            scores.info[REJECTION + key] = {**info, "label": f"{info['label']} after rejection", "extras": []}
+    scores.values[REJECTION + "acceptance_rate"] = kept.acceptance_rate
+    scores.info[REJECTION + "acceptance_rate"] = {
+        "metric": "rejection_acceptance_rate", "higher_is_better": True, "role": "value", "headline": False,
+        "label": "rejection acceptance rate", "baselines": {}, "extras": []}
+    return scores

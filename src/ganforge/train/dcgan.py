@@ -13,6 +13,8 @@ from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
 from ..pictures.grids import save_grid
 from ..runs import Run
+from .augment import DiffAugment
+from .ema import EMA
 from .loop import Schedule, Training, run_iterations
 from .losses import adversarial_loss
 from .result import TrainingResult
@@ -20,11 +22,13 @@ from .steps import TwoStepGAN
 
 
 def prepare_dcgan(cfg: DCGANConfig, hw: Hardware, images: torch.Tensor) -> Training:
-    """The networks, the two-step LSGAN step and shuffled batches of `images` (uint8, on hw's device)."""
+    """The networks, the two-step step (LSGAN in the handout) and shuffled batches of `images` (uint8, on hw's device)."""
     nets = build_networks("dcgan", cfg, hw)
+    ema = EMA(nets.generator, nets.generator_ema, cfg.ema) if nets.generator_ema is not None else None
     # Batch norm sees real and fake batches separately, as in the handout, so no joint D pass.
     step = TwoStepGAN(nets.generator, nets.discriminator, adversarial_loss(cfg.loss), hw, lr_gen=cfg.lr_gen,
-                      lr_disc=cfg.lr_disc, betas=(cfg.beta1, cfg.beta2), joint_disc_pass=False)
+                      lr_disc=cfg.lr_disc, betas=(cfg.beta1, cfg.beta2), joint_disc_pass=False,
+                      augment=DiffAugment(cfg.augment) if cfg.augment else None, r1_gamma=cfg.r1_gamma, ema=ema)
     sampler = BatchSampler(images, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.style} training set")
     return Training(nets, step, lambda it: (sampler.batch(it),), hw.device)
 
@@ -40,7 +44,7 @@ def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False, score=None) ->
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.style])
     images = data[cfg.style]["train"].images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
     training = prepare_dcgan(cfg, hw, images)
-    generator = training.networks.generator
+    generator = training.networks.sampler  # the moving average when the run keeps one
     noise = fixed_noise(cfg, hw.device)
     run.log(f"dcgan on {cfg.style}: {images.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
     save_grid(images[:100].cpu(), run.path / "reals.png", ncol=10)

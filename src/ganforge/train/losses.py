@@ -29,7 +29,12 @@ class AdversarialLoss:
     threshold = 0.0  # outputs above it count as "real" for accuracies
 
     def __call__(self, d_out: torch.Tensor, real: bool) -> torch.Tensor:
+        """The discriminator's loss on outputs it should call real (real=True) or fake."""
         raise NotImplementedError
+
+    def generator(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The generator's loss on D's outputs for its fakes: by default, as if they were real (non-saturating)."""
+        return self(d_fake, True)
 
 
 class BCELoss(AdversarialLoss):
@@ -54,7 +59,22 @@ class LeastSquaresLoss(AdversarialLoss):
         return ((d_out - 1) ** 2).mean() if real else (d_out ** 2).mean()
 
 
-LOSSES = {"bce": BCELoss, "lsgan": LeastSquaresLoss}
+class HingeLoss(AdversarialLoss):
+    """Hinge loss (Lim and Ye 2017, as in SNGAN and BigGAN): D minimizes relu(1 - D(x)) + relu(1 + D(G(z)));
+    G minimizes -D(G(z))."""
+
+    name = "hinge"
+    threshold = 0.0
+
+    def __call__(self, d_out, real):
+        d_out = d_out.float()
+        return F.relu(1 - d_out).mean() if real else F.relu(1 + d_out).mean()
+
+    def generator(self, d_fake):
+        return -d_fake.float().mean()
+
+
+LOSSES = {"bce": BCELoss, "lsgan": LeastSquaresLoss, "hinge": HingeLoss}
 
 
 def adversarial_loss(name: str) -> AdversarialLoss:

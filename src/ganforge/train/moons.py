@@ -8,8 +8,9 @@ from ..data.batches import PointBatches
 from ..data.moons import make_moons
 from ..hardware import Hardware, pick_hardware
 from ..models.build import build_networks
+from ..models.rejection import rejection_sample
 from ..pictures.grids import save_figure
-from ..pictures.moons import moons_figure
+from ..pictures.moons import moons_figure, to_probability
 from ..runs import Run
 from .loop import Schedule, Training, run_iterations
 from .losses import adversarial_loss
@@ -30,9 +31,15 @@ def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Trainin
     return Training(nets, step, lambda it: (batches.batch(it),), hw.device)
 
 
-def to_probability(cfg: MoonsConfig):
-    """How D's output reads as 'probability of real' in the heatmap: sigmoid for BCE, clamped for LSGAN."""
-    return torch.sigmoid if cfg.loss == "bce" else (lambda d: d.clamp(0, 1))
+def save_rejection_heatmap(cfg: MoonsConfig, nets, real: torch.Tensor, path) -> None:
+    """The final heatmap with the points discriminator rejection sampling keeps, to set beside the plain one."""
+    kept = rejection_sample(nets.generator, nets.discriminator, 1000, loss=cfg.loss,
+                            percentile=cfg.rejection_percentile, seed=cfg.seed)
+    fig = moons_figure(nets.discriminator, nets.generator, real, resolution=cfg.heatmap_resolution,
+                       to_prob=to_probability(cfg.loss), fake=kept.points,
+                       title=f"{cfg.trainer}, rejection sampling at percentile {cfg.rejection_percentile:g} "
+                             f"(keeps {kept.acceptance_rate:.0%})")
+    save_figure(fig, path)
 
 
 def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
@@ -48,7 +55,7 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) ->
 
     def plot(epoch: int) -> None:
         fig = moons_figure(nets.discriminator, nets.generator, real, resolution=cfg.heatmap_resolution,
-                           to_prob=to_probability(cfg), title=f"{cfg.trainer}, after epoch {epoch}")
+                           to_prob=to_probability(cfg.loss), title=f"{cfg.trainer}, after epoch {epoch}")
         save_figure(fig, run.path / "heatmaps" / f"epoch-{epoch:04d}.png")
 
     # One step is one epoch: a record, a heatmap and a checkpoint per epoch, as the handout logs it;
@@ -57,5 +64,6 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) ->
                         sample_every=cfg.plot_every, checkpoint_every=1, record_scores=False, sample_at_start=True)
     run_iterations(run, training, schedule, plot, score=score and (lambda step: score(nets, None)), resume=resume,
                    desc=f"moons {cfg.trainer}")
+    save_rejection_heatmap(cfg, nets, real, run.path / "heatmaps" / "final-rejection.png")
     run.log(f"done: {run.path} (final heatmap {run.path / 'heatmaps' / f'epoch-{cfg.epochs:04d}.png'})")
     return TrainingResult(run, nets)

@@ -58,19 +58,25 @@ class TwoStepGAN:
 
     `joint_disc_pass` runs real and fake through D as one batch: the same
     arithmetic for networks without batch normalization, in one call instead of two.
+    Beyond the handouts (all off by default): `augment` shows D augmented real and fake
+    images (DiffAugment), `r1_gamma` adds the R1 penalty gamma/2 E|grad_x D(x)|^2 on real
+    images to D's loss, and `ema` keeps a moving average of the generator after each update.
     """
 
-    stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")
-    headline_stats = stat_names
+    headline_stats = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
-                 lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False):
+                 lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False,
+                 augment=None, r1_gamma: float = 0.0, ema=None):
         self.generator, self.discriminator = generator, discriminator
         self.opt_gen = adam(generator.parameters(), lr_gen, betas)
         self.opt_disc = adam(discriminator.parameters(), lr_disc, betas)
         self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
         self.train_generator = _trainable(generator)
+        self.augment = augment or (lambda x: x)
+        self.r1_gamma, self.ema = r1_gamma, ema
+        self.stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc") + (("r1_penalty",) if r1_gamma > 0 else ())
 
     @property
     def optimizers(self) -> dict:
@@ -87,13 +93,23 @@ class TwoStepGAN:
         with self.hw.autocast():
             with torch.no_grad():
                 fake = G(self._noise(batch))
+            real_in, fake_in = self.augment(real), self.augment(fake)
+            if self.r1_gamma > 0:
+                real_in = real_in.detach().requires_grad_(True)
             if self.joint_disc_pass:
-                d_real, d_fake = D(torch.cat([real, fake])).split(batch)
+                d_real, d_fake = D(torch.cat([real_in, fake_in])).split(batch)
             else:
-                d_real, d_fake = D(real), D(fake)
+                d_real, d_fake = D(real_in), D(fake_in)
             disc_loss = loss(d_real, True) + loss(d_fake, False)
+        extra = []
+        total = disc_loss
+        if self.r1_gamma > 0:  # R1: keep D flat around real images
+            grad, = torch.autograd.grad(d_real.float().sum(), real_in, create_graph=True)
+            penalty = grad.float().square().flatten(1).sum(1).mean()
+            total = disc_loss + self.r1_gamma / 2 * penalty
+            extra = [penalty.detach()]
         self.opt_disc.zero_grad(set_to_none=True)
-        disc_loss.backward()
+        total.backward()
         self.opt_disc.step()
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
 
@@ -101,16 +117,18 @@ class TwoStepGAN:
         D.requires_grad_(False)
         try:
             with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
-                d_fake = D(G(self._noise(batch)))
-                gen_loss = loss(d_fake, True)
+                d_fake = D(self.augment(G(self._noise(batch))))
+                gen_loss = loss.generator(d_fake)
             if self.train_generator:
                 self.opt_gen.zero_grad(set_to_none=True)
                 gen_loss.backward()
                 self.opt_gen.step()
+                if self.ema is not None:
+                    self.ema.update()
         finally:
             D.requires_grad_(True)
         gen_acc = accuracy(d_fake, True, thr)
-        return torch.stack([disc_loss.detach(), gen_loss.detach(), disc_acc, gen_acc])
+        return torch.stack([disc_loss.detach(), gen_loss.detach(), disc_acc, gen_acc, *extra])
 
 
 class RevGradGAN:

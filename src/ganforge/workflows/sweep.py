@@ -125,8 +125,9 @@ def run_name(values: dict) -> str:
 @dataclass
 class Configuration:
     name: str
-    values: dict          # the swept options' values of this configuration
+    values: dict          # the swept options' values of this configuration (preset included when swept)
     config: dict          # the full resolved config (config.json), threads included
+    preset: str | None = None
 
     def differences(self, existing: dict) -> list[str]:
         """Settings in which a folder's config.json differs from this configuration (threads may differ)."""
@@ -135,20 +136,34 @@ class Configuration:
         return sorted(k for k in keys if existing.get(k) != self.config.get(k))
 
 
-def plan(kind: str, swept: dict, fixed: dict, preset: str | None = None, threads: int = 0) -> list[Configuration]:
-    """Every configuration of the cross product, resolved and validated before any run starts."""
+def parse_presets(preset) -> list[str | None]:
+    """--preset's value: None (the kind's default), a name, a comma list or a list of names."""
+    if preset is None:
+        return [None]
+    names = [p.strip() for p in preset.split(",")] if isinstance(preset, str) else list(preset)
+    if not names or not all(names):
+        raise GanforgeError(f"--preset lists an empty name: {preset!r}")
+    if len(set(names)) < len(names):
+        raise GanforgeError(f"--preset lists a preset more than once: {preset!r}")
+    return names
+
+
+def plan(kind: str, swept: dict, fixed: dict, preset=None, threads: int = 0) -> list[Configuration]:
+    """Every configuration of the cross product (presets x swept options), resolved and validated before any run."""
     if kind not in config_mod.KINDS:
         raise GanforgeError(f"unknown experiment kind {kind!r}; choose one of {', '.join(config_mod.KINDS)}")
+    presets = parse_presets(preset)
     configurations = []
     names = sorted(swept, key=lambda n: (n == "seed", n))  # "lambda_cycle=0.1,seed=2": alphabetical, seed last
-    for combo in itertools.product(*(swept[n] for n in names)):
-        values = dict(zip(names, combo))
+    for one_preset, combo in itertools.product(presets, itertools.product(*(swept[n] for n in names))):
+        # Several presets: the preset comes first in the folder name (preset=modern,seed=2).
+        values = ({"preset": one_preset} if len(presets) > 1 else {}) | dict(zip(names, combo))
         name = run_name(values)
         try:
-            cfg = config_mod.resolve(kind, preset, **fixed, **values, threads=threads)
+            cfg = config_mod.resolve(kind, one_preset, **fixed, **dict(zip(names, combo)), threads=threads)
         except GanforgeError as e:
             raise GanforgeError(f"{e}" if not values else f"{e} (in configuration {name})") from None
-        configurations.append(Configuration(name, values, config_mod.to_dict(kind, preset, cfg)))
+        configurations.append(Configuration(name, values, config_mod.to_dict(kind, one_preset, cfg), one_preset))
     seen: dict[str, int] = {}
     for c in configurations:  # two values that read the same in a folder name (a/b and a_b)
         if c.name in seen:
@@ -362,7 +377,11 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
                         "status": "done" if states[c.name] == "finished" else "pending",
                         "action": "skipped" if states[c.name] == "finished" else None,
                         "error": None, "seconds": None} for c in configurations}
-    summary = {"kind": kind, "preset": configurations[0].config.get("preset"), "swept": swept, "fixed": single,
+    presets = parse_presets(preset)
+    if len(presets) > 1:  # the presets are a swept option of the page: a column, a row per preset
+        swept = {"preset": presets, **swept}
+    preset_text = configurations[0].config.get("preset") if len(presets) == 1 else ",".join(presets)
+    summary = {"kind": kind, "preset": preset_text, "swept": swept, "fixed": single,
                "backend": backend, "workers": workers, "threads": threads, "runs": list(entries.values())}
 
     def save() -> None:
@@ -372,7 +391,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     save()
     action = {"new": "train", "restart": "train", "resume": "resume", "evaluate": "evaluate"}
     # Absolute folders: a Ray worker need not share this process's working directory.
-    jobs = [{"name": c.name, "kind": kind, "preset": preset, "folder": str((out / c.name).resolve()),
+    jobs = [{"name": c.name, "kind": kind, "preset": c.preset, "folder": str((out / c.name).resolve()),
              "options": {k: v for k, v in c.config.items() if k not in ("kind", "preset")},
              "action": action[states[c.name]]}
             for c in configurations if states[c.name] != "finished"]
@@ -415,7 +434,8 @@ def add_sweep_arguments(parser, kind: str) -> None:
     """--preset, --out, --workers, --backend, ... and one VALUES option per config field."""
     presets = ", ".join(config_mod.PRESETS.get(kind, {}))
     parser.add_argument("--preset", default=None,
-                        help=f"named settings of a handout ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]")
+                        help=f"named settings ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]; a comma "
+                        "list is swept, the other options applied to each")
     parser.add_argument("--out", required=True, help="sweep folder: one run folder per configuration, sweep.json, "
                         "report.html; the same --out again skips finished runs")
     parser.add_argument("--workers", type=int, default=1, help="runs at the same time [default: 1]")

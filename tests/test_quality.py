@@ -1,0 +1,162 @@
+"""Generation quality beyond the handouts: the modern DCGAN's parts, the moons mixture, rejection sampling."""
+import json
+import math
+import shutil
+
+import pytest
+import torch
+
+import ganforge.api as api
+from ganforge import config as config_mod
+from ganforge.cli import main
+from ganforge.inference.sample import sample_images
+from ganforge.models.dcgan import DCDiscriminator, DCGenerator
+from ganforge.models.moons import MoonGenerator, MoonGeneratorMixture
+from ganforge.models.rejection import accept, density_logit, rejection_sample, shifted_score
+from ganforge.train import checkpoint
+from ganforge.train.ema import EMA
+from ganforge.train.losses import adversarial_loss
+from emoji_fakes import patch_emoji_data
+
+TINY = dict(iters=6, batch_size=8, sample_every=3, log_every=2, checkpoint_every=3, conv_dim=8, precision="fp32",
+            eval_every=0)
+MODERN = dict(loss="hinge", augment="translation,cutout", ema=0.9, disc_norm="spectral", r1_gamma=1.0,
+              upsample="bilinear")
+
+
+# The DCGAN's parts.
+
+def test_ema_moves_toward_the_model_by_one_minus_decay_and_copies_buffers():
+    model, average = torch.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
+    with torch.no_grad():
+        model.weight.fill_(2.0)
+        average.weight.fill_(0.0)
+        model.running_mean.fill_(5.0)
+    EMA(model, average, decay=0.75).update()
+    assert torch.allclose(average.weight, torch.full((3,), 0.5))  # 0.75 * 0 + 0.25 * 2
+    assert torch.equal(average.running_mean, model.running_mean)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        EMA(model, average, decay=1.0)
+
+
+def test_hinge_loss_values_on_known_outputs():
+    hinge = adversarial_loss("hinge")
+    d = torch.tensor([[-2.0], [0.0], [3.0]])
+    assert hinge(d, True).item() == pytest.approx((3 + 1 + 0) / 3)   # relu(1 - d)
+    assert hinge(d, False).item() == pytest.approx((0 + 1 + 4) / 3)  # relu(1 + d)
+    assert hinge.generator(d).item() == pytest.approx(-1 / 3)       # -mean d
+    assert adversarial_loss("lsgan").generator(d).item() == pytest.approx(adversarial_loss("lsgan")(d, True).item())
+
+
+def test_modern_networks_keep_their_shapes_and_spectral_norm_replaces_batch_norm():
+    g = DCGenerator(100, 8, "phases", "bilinear")
+    assert g(torch.rand(4, 100) * 2 - 1).shape == (4, 3, 32, 32)
+    d = DCDiscriminator(8, "spectral")
+    assert d(torch.rand(4, 3, 32, 32)).numel() == 4
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in d.modules())
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 4 and all(torch.nn.utils.parametrize.is_parametrized(c, "weight") for c in convs)
+
+
+def test_modern_dcgan_keeps_its_average_in_checkpoints_resumes_bit_for_bit_and_samples_from_it(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    options = {**TINY, **MODERN}
+    api.train_dcgan(out=tmp_path / "whole", **options)
+    api.train_dcgan(out=tmp_path / "part", **options)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000006")  # the run died after its checkpoint at 3
+    api.train_dcgan(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000006")
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000006")
+    assert any(k.startswith("model.generator_ema.") for k in a)
+    assert a.keys() == b.keys() and [k for k in a if not torch.equal(a[k], b[k])] == []
+    # The average lags the generator: after 6 updates at decay 0.9 it is neither the start nor the end.
+    g = {k[len("model.generator."):]: v for k, v in a.items() if k.startswith("model.generator.")}
+    avg = {k[len("model.generator_ema."):]: v for k, v in a.items() if k.startswith("model.generator_ema.")}
+    assert g.keys() == avg.keys() and any(not torch.equal(g[k], avg[k]) for k in g if g[k].is_floating_point())
+    stats = [json.loads(line) for line in (tmp_path / "whole" / "stats.jsonl").read_text().splitlines()]
+    assert [r for r in stats if "kind" not in r][-1]["r1_penalty"] >= 0
+    # `ganforge sample` draws from the average: the same picture as sampling the average by hand.
+    result = api.load_run(tmp_path / "whole")
+    drawn = api.sample(tmp_path / "whole", n=4, seed=3)
+    assert torch.equal(drawn, sample_images(result.networks.generator_ema, 4, seed=3))
+    assert not torch.equal(drawn, sample_images(result.networks.generator, 4, seed=3))
+
+
+def test_handout_dcgan_has_no_average_and_its_options_are_off():
+    cfg = config_mod.resolve("dcgan", "toronto")
+    assert (cfg.loss, cfg.augment, cfg.ema, cfg.disc_norm, cfg.r1_gamma, cfg.upsample) == \
+        ("lsgan", "", 0.0, "batch", 0.0, "nearest")
+
+
+# The moons mixture.
+
+def test_the_first_noise_value_picks_the_component_in_equal_intervals():
+    torch.manual_seed(0)
+    mixture = MoonGeneratorMixture(3, input_size=5)
+    noise = torch.rand(9, 5) * 2 - 1
+    noise[:, 0] = torch.tensor([-1.0, -0.9, -0.34, -0.33, 0.0, 0.33, 0.34, 0.9, 1.0])
+    assert mixture.component_of(noise).tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    out = mixture(noise)
+    for i, k in enumerate(mixture.component_of(noise).tolist()):
+        assert torch.allclose(out[i], mixture.components[k](noise[i:i + 1])[0])
+
+
+def test_moons_with_a_mixture_train_and_score_the_rejection_variant(tmp_path, small_moons):
+    api.train_moons(out=tmp_path / "m", generators=2, precision="fp32", **small_moons)
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["generators"] == 2
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    values, info = metrics["metrics"], metrics["metric_info"]
+    for name in ("mmd2", "precision", "recall", "coverage"):
+        assert f"rejection_{name}" in values and info[f"rejection_{name}"]["baselines"] == {"floor": f"{name}_floor"}
+    assert 0 < values["rejection_acceptance_rate"] <= 1
+    assert (tmp_path / "m" / "heatmaps" / "final-rejection.png").exists()
+    assert main(["sample", "--run", str(tmp_path / "m"), "--n", "50", "--rejection"]) == 0
+    lines = (tmp_path / "m" / "samples-50-rejection.csv").read_text().splitlines()
+    assert lines[0] == "x,y" and len(lines) == 51
+    assert (tmp_path / "m" / "samples-50-rejection.png").exists()
+
+
+def test_rejection_is_refused_for_image_runs(tmp_path, monkeypatch, capsys):
+    patch_emoji_data(monkeypatch)
+    api.train_dcgan(out=tmp_path / "d", **{**TINY, "iters": 3, "checkpoint_every": 3})
+    assert main(["sample", "--run", str(tmp_path / "d"), "--rejection"]) != 0
+    assert "--rejection samples moons runs" in capsys.readouterr().err
+
+
+# Rejection sampling.
+
+class _ThresholdD(torch.nn.Module):
+    """D's logit is x's first coordinate: points further right look more real."""
+
+    def __init__(self):
+        super().__init__()
+        self.anchor = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        return x[:, :1]
+
+
+def test_the_shifted_score_grows_with_the_logit_and_is_infinite_at_the_top():
+    logits = torch.tensor([-3.0, -1.0, 0.0, 0.5, 2.0])
+    f = shifted_score(logits, max_logit=2.0)
+    assert torch.all(f[1:] > f[:-1]) and math.isinf(f[-1].item()) is False and f[-1] > 10
+    assert density_logit(torch.tensor([0.5]), "lsgan").item() == pytest.approx(0.0)
+    assert density_logit(torch.tensor([1.5]), "bce").item() == 1.5
+
+
+def test_rejection_keeps_the_points_with_higher_d():
+    torch.manual_seed(0)
+    g = MoonGenerator(4)  # any generator: D's opinion decides
+    plain = g(torch.rand(20000, 4) * 2 - 1).detach()
+    kept = rejection_sample(g, _ThresholdD(), 2000, loss="bce", percentile=80, seed=1)
+    assert kept.points.shape == (2000, 2) and 0 < kept.acceptance_rate < 1
+    assert kept.points[:, 0].mean() > plain[:, 0].mean() + 0.1 * plain[:, 0].std()
+
+
+def test_rejection_keeps_every_point_when_its_threshold_rejects_none():
+    scores = torch.tensor([-50.0, 0.0, 3.0])
+    assert accept(scores, -math.inf, torch.full((3,), 0.999999)).all()
+    torch.manual_seed(0)
+    kept = rejection_sample(MoonGenerator(4), _ThresholdD(), 500, loss="bce", percentile=0, seed=1)
+    assert kept.acceptance_rate == 1.0 and kept.gamma == -math.inf
