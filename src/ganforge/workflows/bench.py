@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 import torchvision
+from torch.utils.flop_counter import FlopCounterMode
 from PIL import Image
 from torchvision import transforms
 
@@ -306,18 +307,48 @@ def _bench_translator(model: str, cfg, hw: Hardware, timing: Timing) -> dict:
     return _rates(loop, bare, None, timing, cfg.batch_size, source, hw.device)
 
 
+def _flops_per_iteration(run_iters) -> int:
+    """Multiply-add FLOPs (x2) of one iteration, counted by torch's flop counter (matmuls and convolutions)."""
+    with FlopCounterMode(display=False) as counter:
+        run_iters(1)
+    return counter.get_total_flops()
+
+
 def _rates(loop, bare, handout, timing: Timing, batch_size: int, data: str, device: torch.device) -> dict:
+    """Iterations per second of each way, and the FLOPs of one iteration in the handout's form.
+
+    FLOPs come from the handout's way where there is one (its upconv as written), else from
+    the bare step: the same arithmetic for every form, so GFLOP/s credits an exact
+    reformulation with the work it avoids.
+    """
     cpu = torch.device("cpu")  # the handouts' way runs on the CPU
     return {"loop_it_per_s": _median_rate(loop, timing, device), "bare_it_per_s": _median_rate(bare, timing, device),
             "handout_it_per_s": _median_rate(handout, timing, cpu) if handout else None,
+            "flops_per_iter": _flops_per_iteration(handout or bare),
             "batch_size": batch_size, "data": data}
+
+
+def matmul_peak_gflops(precision: str, device: torch.device, n: int = 2048, repeats: int = 5) -> float:
+    """GFLOP/s of a large square matmul in the run's precision: what this machine can reach at best."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16 if precision == "fp16" else torch.float32
+    gen = torch.Generator().manual_seed(0)
+    a, b = (torch.randn(n, n, generator=gen).to(device, dtype) for _ in range(2))
+    a @ b  # warm-up: thread pool, kernel choice
+    _synchronize(device)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        _synchronize(device)
+        times.append(time.perf_counter() - start)
+    return 2 * n ** 3 / min(times) / 1e9
 
 
 def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", device: str = "auto",
               threads: int = 0, compile: bool = False) -> list[dict]:
     """One row per model; with `compile`, loop and bare use torch.compile'd networks (compiled in warm-up)."""
     timing = Timing(warmup=2, repeats=1, iters=3) if quick else Timing(warmup=10, repeats=5, iters=30)
-    results = []
+    results, peaks = [], {}
     with tempfile.TemporaryDirectory(prefix="ganforge-bench-") as tmp:
         for model in models:
             cfg = _config(model, compile)
@@ -336,10 +367,15 @@ def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", devic
             row = {"model": model, **row, "precision": hw.precision, "device": str(hw.device),
                    "torch": torch.__version__, "threads": torch.get_num_threads(), "compile": compile,
                    "loop_over_bare": row["loop_it_per_s"] / row["bare_it_per_s"],
+                   "gflop_per_iter": row["flops_per_iter"] / 1e9,
+                   "loop_gflop_per_s": row["flops_per_iter"] * row["loop_it_per_s"] / 1e9,
+                   "matmul_peak_gflop_per_s": peaks.setdefault(
+                       (hw.precision, str(hw.device)), matmul_peak_gflops(hw.precision, hw.device)),
                    "loop_over_handout": _ratio(row["loop_it_per_s"], row["handout_it_per_s"]),
                    "full_run_iters": full,
                    "projected_full_run_min_loop": full / row["loop_it_per_s"] / 60,
                    "projected_full_run_min_handout": _ratio(full / 60, row["handout_it_per_s"])}
+            row["share_of_peak"] = row["loop_gflop_per_s"] / row["matmul_peak_gflop_per_s"]
             results.append(row)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for row in results:
@@ -357,18 +393,24 @@ def _cell(value, width: int, digits: int, unit: str = "") -> str:
 
 def format_table(rows: list[dict]) -> str:
     header = (f"{'model':<18}{'loop it/s':>10}{'bare it/s':>10}{'handout it/s':>13}{'loop/bare':>10}"
-              f"{'loop/handout':>13}{'full run (loop)':>17}{'full run (handout)':>20}  precision")
+              f"{'loop/handout':>13}{'GFLOP/it':>9}{'GFLOP/s':>9}{'of peak':>8}"
+              f"{'full run (loop)':>17}{'full run (handout)':>20}  precision")
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(f"{r['model']:<18}{r['loop_it_per_s']:>10.1f}{r['bare_it_per_s']:>10.1f}"
                      f"{_cell(r['handout_it_per_s'], 13, 1)}{r['loop_over_bare']:>10.2f}"
-                     f"{_cell(r['loop_over_handout'], 13, 2)}{_cell(r['projected_full_run_min_loop'], 17, 1, ' min')}"
+                     f"{_cell(r['loop_over_handout'], 13, 2)}{r['gflop_per_iter']:>9.2f}{r['loop_gflop_per_s']:>9.0f}"
+                     f"{r['share_of_peak']:>8.0%}"
+                     f"{_cell(r['projected_full_run_min_loop'], 17, 1, ' min')}"
                      f"{_cell(r['projected_full_run_min_handout'], 20, 1, ' min')}  {r['precision']}")
     first = rows[0] if rows else {}
+    peaks = ", ".join(sorted({f"{r['precision']} {r['matmul_peak_gflop_per_s']:.0f}" for r in rows}))
     lines.append(f"device {first.get('device')}, torch {first.get('torch')}, {first.get('threads')} threads, "
                  f"{'torch.compile, ' if first.get('compile') else ''}"
                  f"peak RSS {first.get('peak_rss_mb_process', 0):.0f} MB; emoji data: "
                  f"{', '.join(sorted({r['data'] for r in rows if r['data'] != 'n/a'})) or 'n/a'}")
+    lines.append(f"GFLOP/it: one iteration in the handout's form (torch's flop counter); GFLOP/s: that times loop "
+                 f"it/s; of peak: against a 2048x2048 matmul here (GFLOP/s: {peaks})")
     return "\n".join(lines)
 
 
