@@ -26,17 +26,22 @@ def discriminator_grid(discriminator, resolution: int = 200, to_prob=torch.sigmo
 
 
 @torch.no_grad()
-def generate_points(generator, n: int = 1000, device="cpu") -> np.ndarray:
-    return generator(uniform_noise(n, generator.input_size, device)).float().cpu().numpy()
+def generate_points(generator, n: int = 1000, device="cpu", rng: torch.Generator | None = None) -> np.ndarray:
+    """n points of `generator`; the noise comes from `rng` when given (else the global generator)."""
+    return generator(uniform_noise(n, generator.input_size, device, generator=rng)).float().cpu().numpy()
 
 
 def moons_figure(discriminator, generator, real: torch.Tensor, *, resolution: int = 200,
-                 to_prob=torch.sigmoid, title: str = "", n_fake: int = 1000, n_real: int = 20000) -> Figure:
-    """Left: D's output as a heatmap with generated points; right: real and generated points."""
+                 to_prob=torch.sigmoid, title: str = "", n_fake: int = 1000, n_real: int = 20000,
+                 rng: torch.Generator | None = None) -> Figure:
+    """Left: D's output as a heatmap with generated points; right: real and generated points.
+
+    rng: where the generated points' noise comes from (default: the global generator).
+    """
     device = next(discriminator.parameters()).device
     with eval_mode(discriminator, generator):
         grid = discriminator_grid(discriminator, resolution, to_prob, device)
-        fake = generate_points(generator, n_fake, device)
+        fake = generate_points(generator, n_fake, device, rng)
     real_np = real[:n_real].float().cpu().numpy()
 
     fig = Figure(figsize=(10, 4))

@@ -76,10 +76,19 @@ class TwoStepGAN:
         return uniform_noise(batch, self.generator.input_size, self.hw.device)
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
+        disc_loss, disc_acc = self.discriminator_step(real)
+        gen_loss, gen_acc = self.generator_step(real.shape[0])
+        return torch.stack([disc_loss, gen_loss, disc_acc, gen_acc])
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The loss the generator descends, from D's outputs on its points: real targets (non-saturating)."""
+        return self.loss(d_fake, True)
+
+    def discriminator_step(self, real: torch.Tensor) -> torch.Tensor:
+        """Update D on `real` and a fake batch of the same size; return (disc_loss, disc_acc), detached."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
-
-        # Update the discriminator (the generator's graph is not needed for this step).
+        # The generator's graph is not needed for this step.
         with self.hw.autocast():
             with torch.no_grad():
                 fake = G(self._noise(batch))
@@ -92,21 +101,27 @@ class TwoStepGAN:
         disc_loss.backward()
         self.opt_disc.step()
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
+        return torch.stack([disc_loss.detach(), disc_acc])
 
-        # Update the generator on a fresh fake batch; D's weights need no gradients here.
+    def generator_step(self, batch: int) -> torch.Tensor:
+        """Update G on a fresh fake batch of `batch` points; return (gen_loss, gen_acc), detached.
+
+        D's weights need no gradients here. An untrainable generator (the disc-only
+        dummy) is only measured.
+        """
+        G, D = self.generator, self.discriminator
         D.requires_grad_(False)
         try:
             with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
                 d_fake = D(G(self._noise(batch)))
-                gen_loss = loss(d_fake, True)
+                gen_loss = self.generator_loss(d_fake)
             if self.train_generator:
                 self.opt_gen.zero_grad(set_to_none=True)
                 gen_loss.backward()
                 self.opt_gen.step()
         finally:
             D.requires_grad_(True)
-        gen_acc = accuracy(d_fake, True, thr)
-        return torch.stack([disc_loss.detach(), gen_loss.detach(), disc_acc, gen_acc])
+        return torch.stack([gen_loss.detach(), accuracy(d_fake, True, self.loss.threshold)])
 
 
 class RevGradGAN:
@@ -126,6 +141,16 @@ class RevGradGAN:
         return {"all": self.optimizer}
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
+        return self.update(real)
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The loss the generator descends, from D's outputs on its points: through the reversed
+        gradient, G ascends D's fake term, i.e. descends its negative (the saturating minimax loss)."""
+        return -self.loss(d_fake, False)
+
+    def update(self, real: torch.Tensor, generator: bool = True, discriminator: bool = True) -> torch.Tensor:
+        """One step of the joint loss; generator=False or discriminator=False drops that network's
+        gradients before the optimizer step, so only the other one moves (its Adam state stays as it was)."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
         with self.hw.autocast():
@@ -137,5 +162,9 @@ class RevGradGAN:
             total = loss(d_real, True) + loss(d_fake, False)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        for network, kept in ((G, generator), (D, discriminator)):
+            if not kept:
+                for param in network.parameters():
+                    param.grad = None  # Adam skips a parameter without a gradient
         self.optimizer.step()
         return torch.stack([total.detach(), accuracy(d_real, True, thr), accuracy(d_fake, False, thr)])
