@@ -157,8 +157,10 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def serve(session: PlaySession, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
-          echo=_say) -> None:
-    """Serve the page for `session` until Ctrl-C (or SIGTERM); then stop the trainer cleanly."""
+          echo=_say, sock: socket.socket | None = None) -> None:
+    """Serve the page for `session` until Ctrl-C (or SIGTERM); then stop the trainer cleanly.
+
+    sock: a socket already listening on host:port (else one is opened here)."""
     _need_web_library()
     import uvicorn  # the optional `play` extra (see _need_web_library)
 
@@ -169,7 +171,7 @@ def serve(session: PlaySession, host: str = "127.0.0.1", port: int = 8765, open_
             stopping.set()  # end the frame streams, or the server would wait for them forever
             super().handle_exit(sig, frame)
 
-    sock = listen(host, port)
+    sock = sock or listen(host, port)
     port = sock.getsockname()[1]
     shown = host if _is_loopback(host) else "127.0.0.1"
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
@@ -221,5 +223,10 @@ def run_play(preset: str | None = None, options: dict | None = None, run=None, o
     """`ganforge play`: a session from the options (or a moons run's checkpoint), served until Ctrl-C."""
     _need_web_library()
     cfg, preset = play_config(preset, dict(options or {}), run)
-    session = PlaySession(cfg, preset, out=out, run_dir=run)
-    serve(session, host, port, open_browser, echo)
+    sock = listen(host, port)  # a busy port is said before the networks are built
+    try:
+        session = PlaySession(cfg, preset, out=out, run_dir=run)
+    except BaseException:
+        sock.close()
+        raise
+    serve(session, host, port, open_browser, echo, sock=sock)
