@@ -9,8 +9,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # The stamp files re-install only when pyproject.toml changes.
+# The play extra is the web server of `ganforge play`; the test extra includes it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e '.[play]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python

@@ -30,7 +30,7 @@ LAYERS = [
 ]
 RANK = {unit: i for i, layer in enumerate(LAYERS) for unit in layer}
 # Imported inside a function only: optional extras, or heavy packages a command may not need.
-LAZY_ALLOWED = ("ray", "tensorboard", "torch.utils.tensorboard", "scipy", "matplotlib")
+LAZY_ALLOWED = ("ray", "tensorboard", "torch.utils.tensorboard", "scipy", "matplotlib", "starlette", "uvicorn")
 
 
 def module_name(path: Path) -> str:

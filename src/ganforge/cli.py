@@ -18,6 +18,7 @@ from .report import write_report
 from .workflows.bench import MODELS, main_bench
 from .workflows.compare import compare
 from .workflows.demo import run_demo
+from .workflows.play_server import run_play
 from .workflows.reproduce import reproduce
 from .workflows.stego import stego_probe
 from .workflows.sweep import add_sweep_arguments, options_from_args, run_sweep
@@ -46,9 +47,12 @@ def _type_for(f: dataclasses.Field):
     return {int: _number(int, "a whole number"), float: _number(float, "a number")}.get(kind, str)
 
 
-def add_config_options(parser: argparse.ArgumentParser, kind: str) -> None:
-    """One option per config field; defaults are None so presets can fill them in, and --help says what they are."""
+def add_config_options(parser: argparse.ArgumentParser, kind: str, skip=()) -> None:
+    """One option per config field (but those in `skip`); defaults are None so presets can fill them in, and
+    --help says what they are."""
     for f in dataclasses.fields(config_mod.KINDS[kind]):
+        if f.name in skip:
+            continue
         meta = f.metadata
         help_text = meta.get("help", "")
         if meta.get("choices"):
@@ -189,6 +193,18 @@ def cmd_compare(args) -> int:
     return 0
 
 
+# Moons options that mean nothing to a live session: it trains until paused, and draws frames, not heatmap files.
+PLAY_SKIPS = ("epochs", "plot_every")
+
+
+def cmd_play(args) -> int:
+    names = [f.name for f in dataclasses.fields(config_mod.MoonsConfig) if f.name not in PLAY_SKIPS]
+    options = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    run_play(args.preset, options, run=args.run, out=args.out, host=args.host, port=args.port,
+             open_browser=not args.no_browser)
+    return 0
+
+
 def cmd_demo(args) -> int:
     run_demo(args.out)
     return 0
@@ -290,6 +306,24 @@ def build_parser() -> Parser:
                             "[default: each run's method and the settings it changed]")
     comparison.add_argument("--n", type=int, default=16, help="test emojis (rows) [default: 16]")
     comparison.set_defaults(func=cmd_compare)
+
+    play = commands.add_parser("play", help="a live moons GAN playground in the browser: the heatmap, the points and "
+                               "the generator's gradient as the real networks train (needs pip install "
+                               "'ganforge[play]')")
+    play.add_argument("--port", type=_number(int, "a whole number"), default=8765,
+                      help="port to serve on; 0 picks a free one [default: 8765]")
+    play.add_argument("--host", default="127.0.0.1",
+                      help="address to bind; anything but this machine's loopback is reachable from other machines "
+                      "(and warned about) [default: 127.0.0.1]")
+    play.add_argument("--run", default=None, metavar="RUN_DIR",
+                      help="start from a moons run's latest checkpoint, with its config")
+    play.add_argument("--out", default="runs", help="folder that receives the run folders Save writes [default: runs]")
+    play.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the address")
+    presets = ", ".join(config_mod.PRESETS["moons"])
+    play.add_argument("--preset", default=None, help=f"named settings of a handout ({presets}) "
+                      f"[default: {config_mod.DEFAULT_PRESET['moons']}]")
+    add_config_options(play, "moons", skip=PLAY_SKIPS)
+    play.set_defaults(func=cmd_play)
 
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
     demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")

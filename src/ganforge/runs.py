@@ -6,15 +6,19 @@ of checkpoint folders, and the format of stats.jsonl and metrics.json.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import re
+import secrets
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .errors import GanforgeError
-from .fileio import write_json_atomically, write_text_atomically
+from .fileio import fsync_dir, write_json_atomically, write_text_atomically
 
 CONFIG = "config.json"
 STATS = "stats.jsonl"
@@ -140,6 +144,46 @@ class Run:
             json.dump(config, f, indent=2)
             f.write("\n")
         return cls(path, config)
+
+    @classmethod
+    @contextlib.contextmanager
+    def create_staged(cls, config: dict, tag: str, root: str | os.PathLike = "runs") -> Iterator["Run"]:
+        """A new auto-numbered run folder, filled in the `with` block under a temporary name and renamed
+        into place whole when the block ends; run.path follows the rename.
+
+        An exception in the block (Ctrl-C included) removes the temporary folder: readers see the
+        complete run folder or nothing. A SIGKILL can leave only a hidden `.TAG.partial-*` folder,
+        which nothing reads. Used where a whole run is written at once (`ganforge play`'s Save).
+        """
+        root = Path(root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            staging = root / f".{tag}.partial-{os.getpid()}-{secrets.token_hex(4)}"
+            staging.mkdir()  # with the usual permissions (mkdtemp's would be private)
+        except OSError as e:
+            raise GanforgeError(f"cannot create a run folder in {root} ({e.strerror})") from None
+        run = cls(staging, config)
+        try:
+            (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+            yield run
+            fsync_dir(staging)
+            while True:
+                numbers = [int(m.group(1)) for p in root.iterdir() if (m := _NUMBERED.match(p.name))]
+                path = root / f"{max(numbers, default=0) + 1:05d}-{tag}"
+                try:
+                    path.mkdir()  # claim the number (race-safe), then put the finished folder in its place
+                except FileExistsError:
+                    continue
+                try:
+                    os.rename(staging, path)  # replaces the empty folder just claimed
+                except OSError:
+                    path.rmdir()
+                    raise
+                break
+            fsync_dir(root)
+            run.path = path
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Run":

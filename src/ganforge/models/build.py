@@ -58,13 +58,13 @@ class GANNets:
         return self.generator if self.generator_ema is None else self.generator_ema
 
 
+def moon_generator(cfg) -> nn.Module:
+    """The trainable moons generator of cfg: the handout's MLP, or a mixture of cfg.generators of them."""
+    return MoonGeneratorMixture(cfg.generators, cfg.noise_size) if cfg.generators > 1 else MoonGenerator(cfg.noise_size)
+
+
 def _moons(cfg) -> GANNets:
-    if cfg.trainer == "disc-only":
-        generator = UniformMoonGenerator(cfg.noise_size)
-    elif cfg.generators > 1:
-        generator = MoonGeneratorMixture(cfg.generators, cfg.noise_size)
-    else:
-        generator = MoonGenerator(cfg.noise_size)
+    generator = UniformMoonGenerator(cfg.noise_size) if cfg.trainer == "disc-only" else moon_generator(cfg)
     return GANNets(generator, MoonDiscriminator(2, cfg.hidden_disc))
 
 

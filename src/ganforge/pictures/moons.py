@@ -27,8 +27,9 @@ def discriminator_grid(discriminator, resolution: int = 200, to_prob=torch.sigmo
 
 
 @torch.no_grad()
-def generate_points(generator, n: int = 1000, device="cpu") -> np.ndarray:
-    return generator(uniform_noise(n, generator.input_size, device)).float().cpu().numpy()
+def generate_points(generator, n: int = 1000, device="cpu", rng: torch.Generator | None = None) -> np.ndarray:
+    """n points of `generator`; the noise comes from `rng` when given (else the global generator)."""
+    return generator(uniform_noise(n, generator.input_size, device, generator=rng)).float().cpu().numpy()
 
 
 def to_probability(loss: str):
@@ -38,19 +39,20 @@ def to_probability(loss: str):
 
 def moons_figure(discriminator, generator, real: torch.Tensor | None = None, *, resolution: int = 200,
                  to_prob=torch.sigmoid, title: str = "", n_fake: int = 1000, n_real: int = 20000,
-                 fake: torch.Tensor | None = None) -> Figure:
+                 fake: torch.Tensor | None = None, rng: torch.Generator | None = None) -> Figure:
     """Left: D's output as a heatmap with generated points; right: real and generated points.
 
     real: the real points to draw (default: 20,000 fresh points of the standardized moons).
     fake: the generated points to draw (default: n_fake fresh samples of `generator`), e.g.
     the points that rejection sampling kept.
+    rng: where fresh samples' noise comes from (default: the global generator).
     """
     if real is None:
         real = make_moons(n_real, 0.1, seed=0)
     device = next(discriminator.parameters()).device
     with eval_mode(discriminator, generator):
         grid = discriminator_grid(discriminator, resolution, to_prob, device)
-        fake = generate_points(generator, n_fake, device) if fake is None else fake.float().cpu().numpy()
+        fake = generate_points(generator, n_fake, device, rng) if fake is None else fake.float().cpu().numpy()
     real_np = real[:n_real].float().cpu().numpy()
 
     fig = Figure(figsize=(10, 4))

@@ -7,7 +7,7 @@ from ..config import MoonsConfig
 from ..data.batches import PointBatches
 from ..data.moons import make_moons
 from ..hardware import Hardware, pick_hardware
-from ..models.build import build_networks
+from ..models.build import GANNets, build_networks
 from ..models.rejection import rejection_sample
 from ..pictures.grids import save_figure
 from ..pictures.moons import moons_figure, to_probability
@@ -18,15 +18,20 @@ from .result import TrainingResult
 from .steps import RevGradGAN, TwoStepGAN
 
 
+def moons_step(cfg: MoonsConfig, nets: GANNets, hw: Hardware) -> TwoStepGAN | RevGradGAN:
+    """The step of cfg.trainer over `nets`, with fresh optimizers."""
+    loss = adversarial_loss(cfg.loss)
+    if cfg.trainer == "revgrad":
+        return RevGradGAN(nets.generator, nets.discriminator, loss, hw, lr=cfg.lr)
+    # two-step, and disc-only (its uniform generator is never updated)
+    return TwoStepGAN(nets.generator, nets.discriminator, loss, hw, lr_gen=cfg.lr_gen, lr_disc=cfg.lr_disc,
+                      joint_disc_pass=True)
+
+
 def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Training:
     """The networks, the step of cfg.trainer and the batches of `real` points (on hw's device)."""
     nets = build_networks("moons", cfg, hw)
-    loss = adversarial_loss(cfg.loss)
-    if cfg.trainer == "revgrad":
-        step = RevGradGAN(nets.generator, nets.discriminator, loss, hw, lr=cfg.lr)
-    else:  # two-step, and disc-only (its uniform generator is never updated)
-        step = TwoStepGAN(nets.generator, nets.discriminator, loss, hw, lr_gen=cfg.lr_gen, lr_disc=cfg.lr_disc,
-                          joint_disc_pass=True)
+    step = moons_step(cfg, nets, hw)
     batches = PointBatches(real, cfg.batch_size, cfg.shuffle)
     return Training(nets, step, lambda it: (batches.batch(it),), hw.device)
 

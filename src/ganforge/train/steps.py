@@ -63,7 +63,8 @@ class TwoStepGAN:
     images to D's loss, and `ema` keeps a moving average of the generator after each update.
     """
 
-    headline_stats = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")
+    stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")  # and r1_penalty when the penalty is on
+    headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
                  lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False,
@@ -76,7 +77,8 @@ class TwoStepGAN:
         self.train_generator = _trainable(generator)
         self.augment = augment or (lambda x: x)
         self.r1_gamma, self.ema = r1_gamma, ema
-        self.stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc") + (("r1_penalty",) if r1_gamma > 0 else ())
+        if r1_gamma > 0:
+            self.stat_names = TwoStepGAN.stat_names + ("r1_penalty",)
 
     @property
     def optimizers(self) -> dict:
@@ -86,10 +88,21 @@ class TwoStepGAN:
         return uniform_noise(batch, self.generator.input_size, self.hw.device)
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
+        disc_loss, disc_acc, *r1 = self.discriminator_step(real)
+        gen_loss, gen_acc = self.generator_step(real.shape[0])
+        return torch.stack([disc_loss, gen_loss, disc_acc, gen_acc, *r1])
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The loss the generator descends, from D's outputs on its points: by default real targets
+        (non-saturating); the hinge loss's is -D."""
+        return self.loss.generator(d_fake)
+
+    def discriminator_step(self, real: torch.Tensor) -> torch.Tensor:
+        """Update D on `real` and a fake batch of the same size; return (disc_loss, disc_acc[, r1_penalty]),
+        detached (the R1 penalty when it is on)."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
-
-        # Update the discriminator (the generator's graph is not needed for this step).
+        # The generator's graph is not needed for this step.
         with self.hw.autocast():
             with torch.no_grad():
                 fake = G(self._noise(batch))
@@ -112,13 +125,20 @@ class TwoStepGAN:
         total.backward()
         self.opt_disc.step()
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
+        return torch.stack([disc_loss.detach(), disc_acc, *extra])
 
-        # Update the generator on a fresh fake batch; D's weights need no gradients here.
+    def generator_step(self, batch: int) -> torch.Tensor:
+        """Update G on a fresh fake batch of `batch` points; return (gen_loss, gen_acc), detached.
+
+        D's weights need no gradients here. An untrainable generator (the disc-only
+        dummy) is only measured.
+        """
+        G, D = self.generator, self.discriminator
         D.requires_grad_(False)
         try:
             with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
                 d_fake = D(self.augment(G(self._noise(batch))))
-                gen_loss = loss.generator(d_fake)
+                gen_loss = self.generator_loss(d_fake)
             if self.train_generator:
                 self.opt_gen.zero_grad(set_to_none=True)
                 gen_loss.backward()
@@ -127,8 +147,7 @@ class TwoStepGAN:
                     self.ema.update()
         finally:
             D.requires_grad_(True)
-        gen_acc = accuracy(d_fake, True, thr)
-        return torch.stack([disc_loss.detach(), gen_loss.detach(), disc_acc, gen_acc, *extra])
+        return torch.stack([gen_loss.detach(), accuracy(d_fake, True, self.loss.threshold)])
 
 
 class RevGradGAN:
@@ -149,6 +168,16 @@ class RevGradGAN:
         return {"all": self.optimizer}
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
+        return self.update(real)
+
+    def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
+        """The loss the generator descends, from D's outputs on its points: through the reversed
+        gradient, G ascends D's fake term, i.e. descends its negative (the saturating minimax loss)."""
+        return -self.loss(d_fake, False)
+
+    def update(self, real: torch.Tensor, generator: bool = True, discriminator: bool = True) -> torch.Tensor:
+        """One step of the joint loss; generator=False or discriminator=False drops that network's
+        gradients before the optimizer step, so only the other one moves (its Adam state stays as it was)."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
         with self.hw.autocast():
@@ -160,5 +189,9 @@ class RevGradGAN:
             total = loss(d_real, True) + loss(d_fake, False)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
+        for network, kept in ((G, generator), (D, discriminator)):
+            if not kept:
+                for param in network.parameters():
+                    param.grad = None  # Adam skips a parameter without a gradient
         self.optimizer.step()
         return torch.stack([total.detach(), accuracy(d_real, True, thr), accuracy(d_fake, False, thr)])

@@ -1,0 +1,307 @@
+// ganforge play: draws the frames the server pushes (server-sent events) and posts the controls as JSON.
+// Written for ganforge, with no library: canvas 2-D drawing, EventSource and fetch, so the page works offline.
+"use strict";
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+
+  // What the page knows; window.ganforgePlay lets a test (or a curious student) read it.
+  const state = {
+    frame: null,        // the latest frame as sent (base64 arrays undecoded)
+    history: [],        // the curves' records: {iter, epoch, <statistic>: value}
+    generation: null,   // resets seen: the curves start again at each
+    real: null,         // Float32Array (N_REAL * 2)
+    fake: null,         // Float32Array (N_FAKE * 2)
+    arrows: null,       // Float32Array (N_FAKE * 2)
+    heat: null,         // Uint8Array (R * R), row 0 at y = -extent
+    noticeNumber: 0,
+    frames: 0,          // frames received
+  };
+  window.ganforgePlay = state;
+
+  function decode(b64, Type) {
+    const text = atob(b64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return new Type(bytes.buffer);
+  }
+
+  // D's output to a colour: pale blue (0, judged fake) through white (0.5) to pale red (1, judged real),
+  // pale enough that the saturated red and blue points stay visible on it.
+  const FAKE_RGB = [120, 160, 222], MID_RGB = [250, 250, 250], REAL_RGB = [236, 140, 120];
+  const LUT = new Uint8ClampedArray(256 * 3);
+  for (let v = 0; v < 256; v++) {
+    const t = v / 255;
+    const [a, b, u] = t < 0.5 ? [FAKE_RGB, MID_RGB, t * 2] : [MID_RGB, REAL_RGB, (t - 0.5) * 2];
+    for (let c = 0; c < 3; c++) LUT[v * 3 + c] = a[c] + (b[c] - a[c]) * u;
+  }
+  $("colorbar").querySelector("i").style.background =
+    `linear-gradient(to right, rgb(${FAKE_RGB}), rgb(${MID_RGB}), rgb(${REAL_RGB}))`;
+
+  // The plane.
+  const heatCanvas = $("heatmap"), pointCanvas = $("points");
+  const SIZE = heatCanvas.width;
+  const scratch = document.createElement("canvas");
+
+  function toPixel(x, y, extent) {
+    return [(x + extent) / (2 * extent) * SIZE, (extent - y) / (2 * extent) * SIZE];
+  }
+
+  function drawHeatmap(frame) {
+    const res = frame.heatmap.resolution;
+    scratch.width = res;
+    scratch.height = res;
+    const sctx = scratch.getContext("2d");
+    const image = sctx.createImageData(res, res);
+    for (let row = 0; row < res; row++) {
+      const target = res - 1 - row;  // row 0 of the grid is the bottom of the plane
+      for (let col = 0; col < res; col++) {
+        const v = state.heat[row * res + col], o = (target * res + col) * 4;
+        image.data[o] = LUT[v * 3];
+        image.data[o + 1] = LUT[v * 3 + 1];
+        image.data[o + 2] = LUT[v * 3 + 2];
+        image.data[o + 3] = 255;
+      }
+    }
+    sctx.putImageData(image, 0, 0);
+    const ctx = heatCanvas.getContext("2d");
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = "high";
+    // Grid values sit at cell centres from -extent to +extent: stretch so the first and last centres meet the edges.
+    const cell = SIZE / (res - 1);
+    ctx.drawImage(scratch, -cell / 2, -cell / 2, SIZE + cell, SIZE + cell);
+  }
+
+  function drawPoints(frame) {
+    const ctx = pointCanvas.getContext("2d");
+    const extent = frame.extent;
+    ctx.clearRect(0, 0, SIZE, SIZE);
+    if ($("show-real").checked && state.real) {
+      ctx.fillStyle = "rgba(200, 30, 30, 0.35)";
+      for (let i = 0; i < state.real.length; i += 2) {
+        const [px, py] = toPixel(state.real[i], state.real[i + 1], extent);
+        ctx.fillRect(px - 1.5, py - 1.5, 3, 3);
+      }
+    }
+    const fake = state.fake, arrows = state.arrows;
+    if ($("show-arrows").checked) {
+      // Lengths are relative within a frame: the 90th-percentile arrow is 6% of the plane wide.
+      const lengths = [];
+      for (let i = 0; i < arrows.length; i += 2) lengths.push(Math.hypot(arrows[i], arrows[i + 1]));
+      const sorted = lengths.slice().sort((a, b) => a - b);
+      const typical = sorted[Math.floor(0.9 * (sorted.length - 1))] || 0;
+      const scale = typical > 0 ? 0.06 * 2 * extent / typical : 0;
+      ctx.strokeStyle = "rgba(20, 40, 90, 0.55)";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let i = 0, k = 0; i < fake.length; i += 2, k++) {
+        const f = Math.min(1, 2 * typical / (lengths[k] || 1));  // the longest arrows are capped at twice the typical
+        const dx = arrows[i] * scale * f, dy = arrows[i + 1] * scale * f;
+        const [x0, y0] = toPixel(fake[i], fake[i + 1], extent);
+        const [x1, y1] = toPixel(fake[i] + dx, fake[i + 1] + dy, extent);
+        ctx.moveTo(x0, y0);
+        ctx.lineTo(x1, y1);
+        const angle = Math.atan2(y1 - y0, x1 - x0), head = Math.min(4, Math.hypot(x1 - x0, y1 - y0) / 2);
+        ctx.lineTo(x1 - head * Math.cos(angle - 0.5), y1 - head * Math.sin(angle - 0.5));
+        ctx.moveTo(x1, y1);
+        ctx.lineTo(x1 - head * Math.cos(angle + 0.5), y1 - head * Math.sin(angle + 0.5));
+      }
+      ctx.stroke();
+    }
+    if ($("show-fake").checked) {
+      ctx.fillStyle = "rgba(25, 60, 220, 0.85)";
+      for (let i = 0; i < fake.length; i += 2) {
+        const [px, py] = toPixel(fake[i], fake[i + 1], extent);
+        ctx.beginPath();
+        ctx.arc(px, py, 2.2, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
+  }
+
+  // The curves: one chart for the losses, one for the accuracies, against the iteration.
+  const COLORS = ["#1f5bd6", "#d6451f", "#2a9d55", "#8a3ab9"];
+
+  function drawChart(canvas, keys, fixedRange) {
+    const ctx = canvas.getContext("2d");
+    const W = canvas.width, H = canvas.height, left = 46, right = 10, top = 24, bottom = 24;
+    ctx.clearRect(0, 0, W, H);
+    ctx.font = "11px system-ui, sans-serif";
+    const records = state.history;
+    const series = keys.map((key) => records.filter((r) => typeof r[key] === "number").map((r) => [r.iter, r[key]]));
+    const all = series.flat();
+    if (!all.length) {
+      ctx.fillStyle = "#777";
+      ctx.fillText("no steps yet", left, top + 20);
+      return;
+    }
+    let [x0, x1] = [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
+    let [y0, y1] = fixedRange || [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
+    if (x1 === x0) x1 = x0 + 1;
+    if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
+    const X = (x) => left + (x - x0) / (x1 - x0) * (W - left - right);
+    const Y = (y) => H - bottom - (y - y0) / (y1 - y0) * (H - top - bottom);
+    ctx.strokeStyle = "#ccc";
+    ctx.fillStyle = "#555";
+    ctx.lineWidth = 1;
+    for (let i = 0; i <= 4; i++) {
+      const y = y0 + (y1 - y0) * i / 4;
+      ctx.beginPath();
+      ctx.moveTo(left, Y(y));
+      ctx.lineTo(W - right, Y(y));
+      ctx.stroke();
+      ctx.fillText(y.toPrecision(3), 2, Y(y) + 4);
+    }
+    ctx.fillText(`iteration ${Math.round(x0)}`, left, H - 6);
+    const end = `${Math.round(x1)}`;
+    ctx.fillText(end, W - right - ctx.measureText(end).width, H - 6);
+    series.forEach((points, k) => {
+      if (!points.length) return;
+      const stride = Math.max(1, Math.floor(points.length / 1500));  // at most ~1,500 points a line
+      ctx.strokeStyle = COLORS[k % COLORS.length];
+      ctx.lineWidth = 1.5;
+      ctx.beginPath();
+      for (let i = 0; i < points.length; i += stride) {
+        const [x, y] = points[i];
+        if (i === 0) ctx.moveTo(X(x), Y(y)); else ctx.lineTo(X(x), Y(y));
+      }
+      ctx.stroke();
+    });
+    let lx = left;
+    keys.forEach((key, k) => {
+      const last = series[k].length ? series[k][series[k].length - 1][1] : null;
+      const text = last === null ? key : `${key} ${last.toFixed(3)}`;
+      ctx.fillStyle = COLORS[k % COLORS.length];
+      ctx.fillRect(lx, 8, 10, 3);
+      ctx.fillStyle = "#333";
+      ctx.fillText(text, lx + 14, 13);
+      lx += ctx.measureText(text).width + 28;
+    });
+  }
+
+  function drawCurves(frame) {
+    const keys = (part) => {
+      const names = new Set(frame.stat_names);
+      state.history.forEach((r) => Object.keys(r).forEach((k) => names.add(k)));
+      return [...names].filter((k) => k !== "iter" && k !== "epoch" && k.includes(part));
+    };
+    drawChart($("loss-chart"), keys("loss"), null);
+    drawChart($("acc-chart"), keys("acc"), [0, 1]);
+  }
+
+  // Controls follow the session's settings (another tab may change them), except the one being edited.
+  function syncControls(frame) {
+    const settings = frame.settings;
+    document.querySelectorAll("[data-setting]").forEach((el) => {
+      if (document.activeElement === el) return;
+      const value = String(settings[el.dataset.setting]);
+      if (el.value !== value) el.value = value;
+      const trainers = el.dataset.trainers;
+      el.classList.toggle("inactive", Boolean(trainers) && !trainers.split(" ").includes(settings.trainer));
+    });
+    if (document.activeElement !== $("seed") && !$("seed").dataset.edited) $("seed").value = String(settings.seed);
+    $("play").textContent = frame.running ? "Pause" : "Play";
+    $("play").classList.toggle("running", frame.running);
+    $("step").textContent = String(frame.iteration);
+    $("epoch").textContent = frame.epoch.toFixed(2);
+    $("rate").textContent = frame.running ? `${frame.rate.toFixed(0)} iterations/s` : "";
+    $("state").textContent = frame.running ? "training" : "paused";
+    $("state").className = frame.running ? "running" : "paused";
+  }
+
+  function onFrame(frame) {
+    if (frame.generation !== state.generation) {
+      state.generation = frame.generation;
+      state.history = [];
+    }
+    if (frame.real) state.real = decode(frame.real, Float32Array);
+    if (frame.history_from === 0) state.history = frame.history.slice();
+    else state.history.push(...frame.history);
+    state.fake = decode(frame.fake, Float32Array);
+    state.arrows = decode(frame.arrows, Float32Array);
+    state.heat = decode(frame.heatmap.data, Uint8Array);
+    state.frame = frame;
+    state.frames += 1;
+    drawHeatmap(frame);
+    drawPoints(frame);
+    drawCurves(frame);
+    syncControls(frame);
+    if (frame.notice_number !== state.noticeNumber) {
+      state.noticeNumber = frame.notice_number;
+      $("notice").textContent = frame.notice;
+    }
+  }
+
+  function say(text, kind) {
+    const message = $("message");
+    message.textContent = text;
+    message.className = kind;
+  }
+
+  async function post(action, values) {
+    let response, reply;
+    try {
+      response = await fetch(`api/${action}`, {
+        method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(values || {}),
+      });
+      reply = await response.json();
+    } catch (error) {
+      say(`the server did not answer (${error.message}); is ganforge play still running?`, "error");
+      return null;
+    }
+    if (!response.ok) {
+      say(`refused (${response.status}): ${reply.error}`, "error");
+      if (state.frame) syncControls(state.frame);  // show the setting that stayed
+      return null;
+    }
+    return reply;
+  }
+
+  // A setting's value as sent: numbers as numbers, anything else as typed, so the server can say what it expected.
+  function numeric(text) {
+    const trimmed = text.trim(), number = Number(trimmed);
+    return trimmed === "" || Number.isNaN(number) ? trimmed : number;
+  }
+  const settingValue = (el) => ("number" in el.dataset ? numeric(el.value) : el.value);
+
+  document.querySelectorAll("[data-setting]").forEach((el) => {
+    el.addEventListener("change", async () => {
+      const name = el.dataset.setting;
+      const reply = await post("settings", {[name]: settingValue(el)});
+      if (reply) say(`${name} is now ${reply.settings[name]}`, "ok");
+      el.blur();
+    });
+    if (el.tagName === "INPUT") {
+      el.addEventListener("keydown", (event) => { if (event.key === "Enter") el.blur(); });
+    }
+  });
+
+  $("play").addEventListener("click", () => post(state.frame && state.frame.running ? "pause" : "play"));
+  for (const what of ["both", "disc", "gen"]) {
+    $(`step-${what}`).addEventListener("click", () => post("step", {what}));
+  }
+  $("seed").addEventListener("input", () => { $("seed").dataset.edited = "1"; });
+  $("reset").addEventListener("click", async () => {
+    const reply = await post("reset", {seed: numeric($("seed").value)});
+    delete $("seed").dataset.edited;
+    if (reply) say(`reset with seed ${reply.seed}`, "ok");
+  });
+  $("save").addEventListener("click", async () => {
+    say("saving…", "ok");
+    const reply = await post("save");
+    if (reply) say(`saved ${reply.path} (${reply.iterations} iterations); score it with: ganforge eval ${reply.path}`,
+                   "ok");
+  });
+  for (const id of ["show-real", "show-fake", "show-arrows"]) {
+    $(id).addEventListener("change", () => { if (state.frame) drawPoints(state.frame); });
+  }
+
+  // The push channel.
+  const source = new EventSource("api/frames");
+  source.addEventListener("frame", (event) => onFrame(JSON.parse(event.data)));
+  source.addEventListener("open", () => { $("connection").textContent = ""; $("connection").className = ""; });
+  source.addEventListener("error", () => {
+    $("connection").textContent = "reconnecting…";
+    $("connection").className = "offline";
+  });
+})();
