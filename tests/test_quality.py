@@ -12,6 +12,8 @@ from ganforge.cli import main
 from ganforge.inference.sample import sample_images
 from ganforge.models.dcgan import DCDiscriminator, DCGenerator
 from ganforge.models.moons import MoonGenerator, MoonGeneratorMixture
+from ganforge.models import standing_stats
+from ganforge.models.standing_stats import measure_batch_norm_statistics
 from ganforge.models.rejection import accept, density_logit, rejection_sample, shifted_score
 from ganforge.train import checkpoint
 from ganforge.train.ema import EMA
@@ -78,8 +80,28 @@ def test_modern_dcgan_keeps_its_average_in_checkpoints_resumes_bit_for_bit_and_s
     # `ganforge sample` draws from the average: the same picture as sampling the average by hand.
     result = api.load_run(tmp_path / "whole")
     drawn = api.sample(tmp_path / "whole", n=4, seed=3)
-    assert torch.equal(drawn, sample_images(result.networks.generator_ema, 4, seed=3))
+    assert torch.equal(drawn, sample_images(result.networks.sampler(), 4, seed=3))
+    assert result.networks.sampler() is result.networks.generator_ema
     assert not torch.equal(drawn, sample_images(result.networks.generator, 4, seed=3))
+
+
+def test_the_average_gets_batch_norm_statistics_measured_for_its_own_weights():
+    torch.manual_seed(0)
+    average = DCGenerator(100, 8)
+    with torch.no_grad():
+        average.linear.weight.mul_(3)  # weights unlike those the running statistics came from
+    before = average.net[0].running_mean.clone()
+    rng_before = torch.get_rng_state()
+    measure_batch_norm_statistics(average, batches=2, batch_size=8)
+    assert torch.equal(torch.get_rng_state(), rng_before)  # fixed noise of its own
+    assert average.training  # left in the mode it was in
+    # The first batch norm's running mean is the plain mean of the linear layer's output over the same noise.
+    rng = torch.Generator().manual_seed(standing_stats.SEED)
+    noise = torch.cat([torch.rand(8, 100, generator=rng) * 2 - 1 for _ in range(2)])
+    expected = average.linear(noise).view(16, -1, 4, 4).mean(dim=(0, 2, 3))
+    assert torch.allclose(average.net[0].running_mean, expected, atol=1e-5)
+    assert not torch.allclose(before, expected)
+    assert average.net[0].momentum == 0.1  # put back
 
 
 def test_handout_dcgan_has_no_average_and_its_options_are_off():

@@ -83,7 +83,7 @@ def translate(run, images, direction: str | None = None, step: int | None = None
 def sample(run, n: int = 64, seed: int = 0, step: int | None = None) -> torch.Tensor:
     """n DCGAN samples (uint8 (n, 3, 32, 32)) from noise seeded by `seed`."""
     _, networks = load_trained(_path(run), "dcgan", step=step)
-    return sample_images(networks.sampler, n, seed)
+    return sample_images(networks.sampler(), n, seed)
 
 
 def evaluate(run, step: int | None = None) -> dict:

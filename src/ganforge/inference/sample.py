@@ -25,7 +25,7 @@ def sample_images(generator, n: int, seed: int = 0) -> torch.Tensor:
 def sample_dcgan(run_dir, n: int, out, seed: int = 0, step: int | None = None) -> Path:
     """A grid of n samples from a DCGAN run's generator, written to `out` or, when that exists, beside it."""
     _, nets = load_trained(run_dir, "dcgan", step=step)
-    return save_grid(sample_images(nets.sampler, n, seed), unused_path(out), ncol=int(np.ceil(np.sqrt(n))))
+    return save_grid(sample_images(nets.sampler(), n, seed), unused_path(out), ncol=int(np.ceil(np.sqrt(n))))
 
 
 def sample_moons(run_dir, n: int, out, seed: int = 0, step: int | None = None, rejection: bool = False) -> list[Path]:

@@ -18,6 +18,7 @@ from .cyclegan import CycleNets, make_cycle_discriminator, make_cycle_generator
 from .dcgan import DCDiscriminator, DCGenerator
 from .moons import MoonDiscriminator, MoonGenerator, MoonGeneratorMixture, UniformMoonGenerator
 from .patch import PatchDiscriminator
+from .standing_stats import measure_batch_norm_statistics
 from .unet import UNetTranslator
 
 
@@ -52,10 +53,13 @@ class GANNets:
         nets = {"generator": self.generator, "discriminator": self.discriminator}
         return nets if self.generator_ema is None else {**nets, "generator_ema": self.generator_ema}
 
-    @property
     def sampler(self) -> nn.Module:
-        """The generator samples and scores come from: the moving average when there is one."""
-        return self.generator if self.generator_ema is None else self.generator_ema
+        """The generator samples and scores come from: the generator, or when the run keeps one the moving
+        average, its batch-norm statistics measured afresh for its own weights (standing_stats.py says why)."""
+        if self.generator_ema is None:
+            return self.generator
+        measure_batch_norm_statistics(self.generator_ema)
+        return self.generator_ema
 
 
 def moon_generator(cfg) -> nn.Module:

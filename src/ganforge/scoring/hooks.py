@@ -29,7 +29,7 @@ class SamplesScorer:
     def __call__(self, nets, data) -> Scores:
         self.features = self.features or FeatureNet(self.cache)
         split = data[self.cfg.style]
-        return score_samples(nets.sampler, self.cfg.style, split["train"].images, split["test"].images,
+        return score_samples(nets.sampler(), self.cfg.style, split["train"].images, split["test"].images,
                              self.features)
 
 

@@ -44,13 +44,13 @@ def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False, score=None) ->
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.style])
     images = data[cfg.style]["train"].images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
     training = prepare_dcgan(cfg, hw, images)
-    generator = training.networks.sampler  # the moving average when the run keeps one
     noise = fixed_noise(cfg, hw.device)
     run.log(f"dcgan on {cfg.style}: {images.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
     save_grid(images[:100].cpu(), run.path / "reals.png", ncol=10)
 
     @torch.no_grad()
     def sample(it: int) -> None:
+        generator = training.networks.sampler()  # the moving average, when the run keeps one
         with eval_mode(generator), hw.autocast():
             fake = generator(noise)
         save_grid(to_uint8(fake), run.path / "samples" / f"{it:06d}.png", ncol=10)
