@@ -123,6 +123,19 @@ def test_the_first_noise_value_picks_the_component_in_equal_intervals():
         assert torch.allclose(out[i], mixture.components[k](noise[i:i + 1])[0])
 
 
+def test_the_component_term_is_the_cross_entropy_of_the_classifiers_guess_and_trains_it():
+    torch.manual_seed(0)
+    mixture = MoonGeneratorMixture(2, input_size=3, weight=2.0)
+    noise = torch.tensor([[-0.5, 0.1, 0.2], [0.5, 0.1, 0.2]])
+    points = mixture(noise)
+    logits = mixture.classifier(points)
+    expected = 2.0 * torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1]))
+    assert mixture.auxiliary_loss(noise, points).item() == pytest.approx(expected.item())
+    assert MoonGeneratorMixture(2, 3, weight=0.0).auxiliary_loss(noise, points).item() == 0
+    # The generator's optimizer trains the classifier: it is one of the mixture's parameters.
+    assert {id(p) for p in mixture.classifier.parameters()} <= {id(p) for p in mixture.parameters()}
+
+
 def test_moons_with_a_mixture_train_and_score_the_rejection_variant(tmp_path, small_moons):
     api.train_moons(out=tmp_path / "m", generators=2, precision="fp32", **small_moons)
     config = json.loads((tmp_path / "m" / "config.json").read_text())

@@ -52,6 +52,10 @@ class MoonsConfig(CommonConfig):
     generators: int = opt(1, "generator networks in a mixture (beyond the handout): the first noise value picks "
                           "one per sample, so the generated set can fall apart into K pieces, as the two moons "
                           "do (Khayatkhoei et al. 2018); 1: the handout's single generator", min=1, max=16)
+    component_weight: float = opt(1.0, "with --generators > 1: weight of the term that makes each component's "
+                                  "points tell apart from the others' (a classifier learns which component drew a "
+                                  "point; InfoGAN-style, as Khayatkhoei et al. do); 0: components free to overlap",
+                                  min=0.0)
     rejection_percentile: float = opt(80.0, "discriminator rejection sampling (Azadi et al. 2019) for `ganforge "
                                       "sample --rejection` and the rejection_ scores: gamma is this percentile of "
                                       "F(x), so higher keeps fewer points", min=0.0, max=100.0)

@@ -64,7 +64,9 @@ class GANNets:
 
 def moon_generator(cfg) -> nn.Module:
     """The trainable moons generator of cfg: the handout's MLP, or a mixture of cfg.generators of them."""
-    return MoonGeneratorMixture(cfg.generators, cfg.noise_size) if cfg.generators > 1 else MoonGenerator(cfg.noise_size)
+    if cfg.generators > 1:
+        return MoonGeneratorMixture(cfg.generators, cfg.noise_size, weight=cfg.component_weight)
+    return MoonGenerator(cfg.noise_size)
 
 
 def _moons(cfg) -> GANNets:

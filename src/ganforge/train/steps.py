@@ -47,6 +47,12 @@ def _trainable(module: nn.Module) -> bool:
     return getattr(module, "trainable", True)
 
 
+def auxiliary_loss(generator: nn.Module, noise: torch.Tensor, fake: torch.Tensor):
+    """A generator's own extra loss term (the mixture's component term), or 0 for a generator without one."""
+    term = getattr(generator, "auxiliary_loss", None)
+    return term(noise, fake) if term is not None else 0
+
+
 def accuracy(d_out: torch.Tensor, real: bool, threshold: float) -> torch.Tensor:
     """The share of outputs on the right side of the loss's real/fake threshold."""
     d_out = d_out.detach().float()
@@ -137,8 +143,10 @@ class TwoStepGAN:
         D.requires_grad_(False)
         try:
             with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
-                d_fake = D(self.augment(G(self._noise(batch))))
-                gen_loss = self.generator_loss(d_fake)
+                noise = self._noise(batch)
+                fake = G(noise)
+                d_fake = D(self.augment(fake))
+                gen_loss = self.generator_loss(d_fake) + auxiliary_loss(G, noise, fake)
             if self.train_generator:
                 self.opt_gen.zero_grad(set_to_none=True)
                 gen_loss.backward()
@@ -181,12 +189,14 @@ class RevGradGAN:
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
         with self.hw.autocast():
-            fake = G(uniform_noise(batch, G.input_size, self.hw.device))
+            noise = uniform_noise(batch, G.input_size, self.hw.device)
+            fake = G(noise)
             if self.joint_disc_pass:
                 d_real, d_fake = D(torch.cat([real, revgrad(fake)])).split(batch)
             else:
                 d_real, d_fake = D(real), D(revgrad(fake))
-            total = loss(d_real, True) + loss(d_fake, False)
+            # The auxiliary term is the generator's own (not reversed): G descends it.
+            total = loss(d_real, True) + loss(d_fake, False) + auxiliary_loss(G, noise, fake)
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         for network, kept in ((G, generator), (D, discriminator)):
