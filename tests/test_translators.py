@@ -193,7 +193,7 @@ def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatc
     Image.new("RGB", (40, 40), (250, 200, 30)).save(tmp_path / "in.png")
     assert main(["translate", "--run", str(tmp_path / "whole"), "--direction", "apple-windows",
                  str(tmp_path / "in.png"), "--out", str(tmp_path / "t")]) == 0
-    assert (tmp_path / "t" / "in-apple-windows.png").exists()
+    assert (tmp_path / "t" / "in-apple2windows.png").exists()
     assert main(["translate", "--run", str(tmp_path / "whole"), "--direction", "windows-apple",
                  str(tmp_path / "in.png"), "--out", str(tmp_path / "t")]) != 0
 
