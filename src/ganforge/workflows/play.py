@@ -179,7 +179,7 @@ class PlaySession:
 
     def __init__(self, cfg: MoonsConfig, preset: str = "radboud", out="runs", run_dir=None):
         self.preset, self.out = preset, Path(out)
-        self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads)
+        self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
         self.cfg = cfg
         self.speed = 0.0
         self.running = False
