@@ -283,7 +283,8 @@ class PlaySession:
         """Continue from a moons run's latest checkpoint: weights, optimizer states, RNG, step count, curves."""
         run = Run.open(run_dir)
         path = run.checkpoint_at(None)
-        state = checkpoint.load(path, self.nets.as_dict(), self.step.optimizers, restore_rng=True)
+        state = checkpoint.load(path, self.nets.as_dict(), self.step.optimizers, restore_rng=True,
+                                device=self.hw.device)
         extra, epochs = state["extra"], int(state["step"])
         per_epoch = self._batches.per_epoch
         self.iteration = int(extra.get("iterations", epochs * per_epoch))
