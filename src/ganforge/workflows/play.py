@@ -627,7 +627,9 @@ class PlaySession:
         cfg = snap.cfg
         epochs = snap.points_seen / cfg.n_samples
         step = int(epochs)
-        saved_cfg = dataclasses.replace(cfg, epochs=max(1, step))
+        # config.json records the device and precision the session trained with, not "auto".
+        saved_cfg = dataclasses.replace(cfg, epochs=max(1, step), device=self.hw.device.type,
+                                        precision=self.hw.precision)
         with Run.create_staged(config_mod.to_dict("moons", snap.preset, saved_cfg), f"moons-{cfg.trainer}-play",
                                root=self.out) as run:
             run.log(f"ganforge play: moons on {self.hw.describe()}, {cfg.n_samples} points; what was changed:",

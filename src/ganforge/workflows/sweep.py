@@ -37,6 +37,9 @@ from .training import train
 
 SWEEP_FILE = "sweep.json"
 NOT_SWEPT = ("threads",)       # decided by the sweep (cores // workers), never part of a run's name
+# Where and with what arithmetic a run computes: --resume may change them, so a folder whose run differs in them
+# only is the same run (config.json records the device and precision it settled on, not "auto").
+HARDWARE = ("device", "precision", "deterministic")
 BACKENDS = ("local", "ray")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+-]")
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
@@ -130,10 +133,17 @@ class Configuration:
     preset: str | None = None
 
     def differences(self, existing: dict) -> list[str]:
-        """Settings in which a folder's config.json differs from this configuration (threads may differ)."""
+        """Settings in which a folder's config.json differs from this configuration (threads and hardware may)."""
         existing = config_mod.with_defaults(existing)
-        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT)
+        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT) - set(HARDWARE)
         return sorted(k for k in keys if existing.get(k) != self.config.get(k))
+
+    def hardware_changes(self, existing: dict) -> dict:
+        """The hardware options this configuration names (not "auto") that differ from a folder's config.json:
+        what resuming that folder passes on, as `--resume RUN --device cpu` would."""
+        existing = config_mod.with_defaults(existing)
+        return {k: self.config[k] for k in HARDWARE
+                if k in self.config and self.config[k] != "auto" and existing.get(k) != self.config[k]}
 
 
 def parse_presets(preset) -> list[str | None]:
@@ -209,7 +219,7 @@ def run_job(job: dict) -> dict:
             if job["action"] == "evaluate":
                 evaluate_run(folder)
             elif job["action"] == "resume":
-                train(job["kind"], resume=folder)
+                train(job["kind"], resume=folder, **job.get("resume_options", {}))
             else:
                 if folder.exists():  # started before but left no checkpoint: start over in a fresh folder
                     shutil.rmtree(folder)
@@ -355,7 +365,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     out = Path(out)
 
     # Decide what each configuration needs, refusing folders that hold a different run.
-    states = {}
+    states, resume_options = {}, {}
     for c in configurations:
         folder = out / c.name
         if (folder / "config.json").is_file():
@@ -367,6 +377,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
             if changed:
                 raise GanforgeError(f"{folder} holds a run with other settings ({', '.join(changed[:4])} differ); "
                                     "give the sweep another --out, or the same options as before")
+            resume_options[c.name] = c.hardware_changes(existing) if isinstance(existing, dict) else {}
         states[c.name] = run_state(folder, c.config)
 
     try:
@@ -393,7 +404,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     # Absolute folders: a Ray worker need not share this process's working directory.
     jobs = [{"name": c.name, "kind": kind, "preset": c.preset, "folder": str((out / c.name).resolve()),
              "options": {k: v for k, v in c.config.items() if k not in ("kind", "preset")},
-             "action": action[states[c.name]]}
+             "action": action[states[c.name]], "resume_options": resume_options.get(c.name, {})}
             for c in configurations if states[c.name] != "finished"]
     skipped = len(configurations) - len(jobs)
     echo(f"sweep: {len(configurations)} configurations in {out} ({len(jobs)} to run"
