@@ -172,7 +172,7 @@ def cmd_bench(args) -> int:
 def cmd_sweep(args) -> int:
     result = run_sweep(args.kind, options_from_args(args, args.kind), preset=args.preset, out=args.out,
                        workers=args.workers, backend=args.backend, ray_address=args.ray_address,
-                       threads=args.threads, report=not args.no_report)
+                       threads=args.threads, report=not args.no_report, gpus_per_run=args.gpus_per_run)
     return 0 if result.ok else 1
 
 

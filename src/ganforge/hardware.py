@@ -155,6 +155,18 @@ def free_cores() -> int:
     return max(1, min(cores, int(cores - busy + 0.5)))
 
 
+def visible_gpus() -> list[str]:
+    """The GPUs this process may hand to child processes, named as CUDA_VISIBLE_DEVICES names them.
+
+    CUDA_VISIBLE_DEVICES when it is set (indices, or GPU-/MIG- UUIDs; empty: none), else
+    0..n-1 for the n devices torch counts. A child given one of these names sees that GPU only.
+    """
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [name.strip() for name in listed.split(",") if name.strip()]
+    return [str(i) for i in range(torch.cuda.device_count())]
+
+
 def set_threads(threads: int) -> None:
     """Use `threads` intra-op threads (0: the cores free of other work, see free_cores)."""
     if threads <= 0:
