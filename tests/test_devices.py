@@ -240,6 +240,39 @@ def test_rng_states_are_the_training_devices_and_restoring_never_needs_more_gpus
         checkpoint.set_rng_state({"rng.cpu": torch.zeros(3)}, "cpu", "x")
 
 
+# The arithmetic switches.
+@pytest.fixture
+def saved_switches():
+    """Put torch's global TF32 and determinism switches back as they were."""
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    saved = (matmul.allow_tf32, cudnn.allow_tf32, cudnn.deterministic, cudnn.benchmark,
+             torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+    yield
+    matmul.allow_tf32, cudnn.allow_tf32, cudnn.deterministic, cudnn.benchmark = saved[:4]
+    torch.use_deterministic_algorithms(saved[4], warn_only=saved[5])
+
+
+def test_cuda_switches_set_what_they_say_and_a_cpu_run_touches_none(saved_switches, monkeypatch):
+    from ganforge.hardware import set_cuda_determinism, set_tf32
+
+    cudnn = torch.backends.cudnn
+    set_tf32(False)
+    assert (torch.backends.cuda.matmul.allow_tf32, cudnn.allow_tf32) == (False, False)
+    assert torch.backends.cuda.matmul.fp32_precision == "ieee"  # the newer API reads the same, without raising
+    set_tf32(True)
+    assert (torch.backends.cuda.matmul.allow_tf32, cudnn.allow_tf32) == (True, True)
+    set_cuda_determinism(True)
+    assert (cudnn.deterministic, cudnn.benchmark, torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled()) == (True, False, True, True)
+    set_cuda_determinism(False)
+    assert (cudnn.deterministic, cudnn.benchmark, torch.are_deterministic_algorithms_enabled()) == (False, True, False)
+    # On the CPU, --deterministic changes nothing: no switch, no cuBLAS setting.
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    hw = pick_hardware("cpu", "fp32", threads=1, deterministic=True)
+    assert hw.device.type == "cpu" and not torch.are_deterministic_algorithms_enabled()
+    assert "CUBLAS_WORKSPACE_CONFIG" not in sweep.os.environ
+
+
 # Host syncs: a step never reads values back from the device; the loop does, once per log step.
 SYNCS = ("item", "tolist", "__bool__", "__float__", "__int__", "__index__", "cpu", "numpy")
 

@@ -85,14 +85,14 @@ def resolve_precision(device: str, precision: str = "auto") -> str:
 
 
 def set_tf32(allowed: bool) -> None:
-    """Let CUDA matmuls and convolutions round fp32 inputs to TF32 (10-bit mantissa), or forbid it."""
-    mode = "tf32" if allowed else "ieee"
-    if hasattr(torch.backends.cuda.matmul, "fp32_precision") and hasattr(torch.backends.cudnn, "conv"):
-        torch.backends.cuda.matmul.fp32_precision = mode
-        torch.backends.cudnn.conv.fp32_precision = mode
-    else:  # torch before 2.9 has only the older switches
-        torch.backends.cuda.matmul.allow_tf32 = allowed
-        torch.backends.cudnn.allow_tf32 = allowed
+    """Let CUDA matmuls and convolutions round fp32 inputs to TF32 (10-bit mantissa), or forbid it.
+
+    The allow_tf32 switches, not torch 2.9's fp32_precision settings: once those are set for
+    some operations, reading allow_tf32 (as other code, torch's own included, may) raises
+    (torch 2.14, measured); set through allow_tf32, both ways of reading agree.
+    """
+    torch.backends.cuda.matmul.allow_tf32 = allowed
+    torch.backends.cudnn.allow_tf32 = allowed
 
 
 def set_cuda_determinism(deterministic: bool) -> None:
