@@ -13,7 +13,7 @@
 # in its logs/ folder.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."                # the repository root: ganforge from src/, the synthetic emojis from tests/
+cd "$(dirname "${BASH_SOURCE[0]}")/.."   # the repository root: ganforge from src/, synthetic emojis from tests/
 PY=${PYTHON:-python}
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ganforge-gpu-check.XXXXXX")

@@ -400,7 +400,8 @@ def _ray_gpu_note(configurations: list[Configuration], gpus_per_run: float) -> s
     if "cuda" in devices:
         raise GanforgeError("--device cuda with --backend ray needs --gpus-per-run (e.g. 1, or 0.5 for two runs "
                             "per GPU): Ray hides every GPU from a task that asks for none")
-    return "sweep: the Ray tasks ask for no GPU (--gpus-per-run 0), so Ray hides the GPUs and they train on the CPU"
+    return ("sweep: the Ray tasks ask for no GPU (--gpus-per-run 0): Ray hides any GPU from them, so they train on "
+            "the CPU")
 
 
 def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | None = None, out="sweep",
