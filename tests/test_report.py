@@ -142,7 +142,8 @@ def test_sweep_report_gallery_sortable_table_and_curves(tmp_path):
     table = html[html.index('class="sortable'):]
     table = table[:table.index("</table>")]
     assert table.count("<tr>") == 2 + 6 + 1  # header (directions, then scores), configurations, baseline row
-    assert table.count('data-col="') == 3 + 1 + 4  # sortable: configuration, 2 options, seconds per 1k, 4 scores
+    # sortable: configuration, 2 options, device, seconds per 1k, 4 scores
+    assert table.count('data-col="') == 3 + 1 + 1 + 4
     assert "s / 1k it" in table
     assert 'data-sort="0.255"' in table  # 0.2 + 0.015 + 0.04
     assert "tBodies" in html and "aria-sort" in html  # the inline sorting script

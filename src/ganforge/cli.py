@@ -22,7 +22,7 @@ from .workflows.play_server import run_play
 from .workflows.reproduce import reproduce
 from .workflows.stego import stego_probe
 from .workflows.sweep import add_sweep_arguments, options_from_args, run_sweep
-from .workflows.training import train
+from .workflows.training import settle_hardware, train
 
 
 class Parser(argparse.ArgumentParser):
@@ -87,6 +87,10 @@ def cmd_train(args) -> int:
     if args.dry_run:
         cfg = config_mod.resolve(kind, args.preset, **options)
         print(json.dumps(config_mod.to_dict(kind, args.preset, cfg), indent=2))
+        # The options as given (as --help states their defaults); where "auto" lands is this machine's.
+        here = settle_hardware(cfg, strict=False)
+        print(f"on this machine: device {here.device}, precision {here.precision} (what config.json would record)",
+              file=sys.stderr)
         return 0
     train(kind, args.preset, out=args.out, resume=args.resume, **options)
     return 0
@@ -168,7 +172,7 @@ def cmd_bench(args) -> int:
 def cmd_sweep(args) -> int:
     result = run_sweep(args.kind, options_from_args(args, args.kind), preset=args.preset, out=args.out,
                        workers=args.workers, backend=args.backend, ray_address=args.ray_address,
-                       threads=args.threads, report=not args.no_report)
+                       threads=args.threads, report=not args.no_report, gpus_per_run=args.gpus_per_run)
     return 0 if result.ok else 1
 
 

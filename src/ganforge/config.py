@@ -26,6 +26,9 @@ class CommonConfig:
                          choices=["auto", "fp32", "bf16"])
     threads: int = opt(0, "CPU threads for torch; 0 uses the cores this process may run on that other work does "
                        "not already keep busy (by the 1-minute load average)", min=0)
+    deterministic: bool = opt(False, "on CUDA, only deterministic kernels (cuDNN without benchmarking, a fixed "
+                              "cuBLAS workspace): the same seed gives the same weights, more slowly; on the CPU "
+                              "training is deterministic already and this changes nothing")
     compile: bool = opt(False, "compile the networks with torch.compile (needs a C++ compiler on the CPU; "
                         "costs about a minute of compiling before the first steps)")
 

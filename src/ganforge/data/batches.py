@@ -14,6 +14,14 @@ from ..errors import GanforgeError
 from .convert import to_model_range
 
 
+def _to_device(tensor: torch.Tensor, device) -> torch.Tensor:
+    """`tensor` on `device`. To a GPU through pinned memory without blocking: a plain copy from pageable
+    memory makes the host wait until the GPU has finished all the work queued before it."""
+    if torch.device(device).type != "cuda":
+        return tensor.to(device)
+    return tensor.pin_memory().to(device, non_blocking=True)
+
+
 class EpochOrder:
     """Which items each iteration takes: epoch e is the permutation drawn from a generator seeded with
     (seed, e), cut into batches; the last incomplete batch of an epoch is dropped (steady batch-norm batches)."""
@@ -31,7 +39,7 @@ class EpochOrder:
         epoch, i = divmod(step, self.per_epoch)
         if epoch != self._epoch:
             gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
-            self._order = torch.randperm(self.n_items, generator=gen).to(self.device)
+            self._order = _to_device(torch.randperm(self.n_items, generator=gen), self.device)
             self._epoch = epoch
         return self._order[i * self.batch_size:(i + 1) * self.batch_size]
 

@@ -168,6 +168,14 @@ def gallery_section(view: SweepView) -> str:
     return section("Samples side by side", f'<div class="scroll">{table}</div>', ident="samples", note=note)
 
 
+def device_text(entry: dict, files: RunFiles | None) -> str:
+    """Where a run trained, from its config.json: 'cuda bf16', with the GPU it saw in a sweep of several."""
+    if not files:
+        return ""
+    text = " ".join(str(files.config.get(k, "?")) for k in ("device", "precision"))
+    return f"{text}, GPU {entry['gpu']}" if entry.get("gpu") else text
+
+
 def metrics_section(view: SweepView) -> str:
     names = view.metric_names  # in metrics.json's order: one direction's scores, then the other's
     info = view.info
@@ -176,7 +184,7 @@ def metrics_section(view: SweepView) -> str:
     grouped = any(info.direction(n) for n in names)
     span = ' rowspan="2"' if grouped else ""
     # Header: configuration and option columns, then the metrics (under their direction, when they have one).
-    columns = ["configuration"] + options
+    columns = ["configuration"] + options + ["device"]
     top = [f'<th{span} data-col="{i}">{esc(c)}</th>' for i, c in enumerate(columns)]
     top.append(f'<th{span} class="num" data-col="{len(columns)}" title="training seconds per 1,000 iterations">'
                f's / 1k it <span class="better">↓</span></th>')
@@ -205,6 +213,8 @@ def metrics_section(view: SweepView) -> str:
         for o in options:
             v = opts.get(o)
             cells.append(f'<td data-sort="{esc(v if v is not None else "")}">{esc(_value_text(v))}</td>')
+        device = device_text(entry, files)
+        cells.append(f'<td data-sort="{esc(device)}">{esc(device)}</td>')
         speed = files.seconds_per_1000 if files else None
         cells.append(f'<td class="num" data-sort="{repr(speed) if speed is not None else ""}">{fmt(speed)}</td>')
         for n in names:
@@ -218,7 +228,7 @@ def metrics_section(view: SweepView) -> str:
     foot = ""
     baselines = view.baselines(names)
     if baselines:
-        cells = ["<td>baseline</td>"] + ["<td></td>"] * (len(options) + 1)
+        cells = ["<td>baseline</td>"] + ["<td></td>"] * (len(options) + 2)
         for n in names:
             b = baselines.get(n, {})
             text = " / ".join(f"{fmt(v)}" for v in b.values())
@@ -227,8 +237,9 @@ def metrics_section(view: SweepView) -> str:
         foot = f"<tfoot><tr>{''.join(cells)}</tr></tfoot>"
     table = (f'<table class="sortable metrics"><thead>{head}</thead>'
              f'<tbody>{"".join(rows)}</tbody>{foot}</table>')
-    note = ("s / 1k it: training seconds per 1,000 iterations (scoring and pictures excluded); compare them only "
-            "between runs that had the machine to themselves. "
+    note = ("device: where each run trained and in what precision (its config.json), and the GPU it was given. "
+            "s / 1k it: training seconds per 1,000 iterations (scoring and pictures excluded); compare them only "
+            "between runs that had the machine to themselves and the same device. "
             "Click a column header to sort (again to reverse). ↓ lower is better, ↑ higher is better; green marks "
             "the best configuration of a column, red the worst. The baseline row gives the real-data floor, or "
             "the do-nothing / recolour-only translators (hover for which).")

@@ -56,24 +56,54 @@ def _unflatten_optimizer(name: str, meta: dict, tensors: dict) -> dict:
     return {"state": state, "param_groups": groups}
 
 
-def rng_state() -> dict[str, torch.Tensor]:
+def rng_state(device="cpu") -> dict[str, torch.Tensor]:
+    """The RNG states a run on `device` draws from: the CPU's always, and its own CUDA device's.
+
+    Only the training device's state: the states of other visible GPUs are not the run's,
+    and saving them would tie the checkpoint to how many GPUs the next machine shows.
+    """
     states = {"rng.cpu": torch.get_rng_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        for i, s in enumerate(torch.cuda.get_rng_state_all()):
-            states[f"rng.cuda.{i}"] = s
+    device = torch.device(device)
+    if device.type == "cuda" and torch.cuda.is_initialized():
+        states["rng.cuda"] = torch.cuda.get_rng_state(device)
     return states
 
 
-def set_rng_state(tensors: dict) -> None:
-    torch.set_rng_state(tensors["rng.cpu"])
-    cuda = [tensors[k] for k in sorted(tensors) if k.startswith("rng.cuda.")]
-    if cuda and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(cuda)
+def _cuda_state(tensors: dict) -> torch.Tensor | None:
+    """The checkpoint's CUDA RNG state. Checkpoints written before it kept one state per visible GPU
+    ("rng.cuda.0", "rng.cuda.1", ...); their runs trained on the first."""
+    return tensors.get("rng.cuda", tensors.get("rng.cuda.0"))
+
+
+def set_rng_state(tensors: dict, device="cpu", path="the checkpoint") -> None:
+    """Restore the CPU state, and the CUDA state of `device` when training continues on CUDA.
+
+    A CUDA state resumed on the CPU is left unused (the CPU state is what a CPU run draws
+    from); a CUDA run resumed from a checkpoint without one keeps the state it has.
+    """
+    try:
+        torch.set_rng_state(tensors["rng.cpu"])
+    except KeyError:
+        raise GanforgeError(f"checkpoint {path} has no CPU random state (rng.cpu)") from None
+    except (RuntimeError, TypeError) as e:
+        raise GanforgeError(f"checkpoint {path}: its CPU random state cannot be restored ({e})") from None
+    device = torch.device(device)
+    cuda = _cuda_state(tensors)
+    if device.type != "cuda" or cuda is None:
+        return
+    try:
+        torch.cuda.set_rng_state(cuda, device)
+    except (RuntimeError, TypeError) as e:
+        raise GanforgeError(f"checkpoint {path}: its CUDA random state cannot be restored on {device} "
+                            f"({e})") from None
 
 
 def save(folder: Path, step: int, modules: dict, optimizers: dict, extra: dict | None = None,
-         keep: int = 2) -> Path:
-    """Write checkpoint `step` under `folder` atomically; keep the newest `keep`."""
+         keep: int = 2, device="cpu") -> Path:
+    """Write checkpoint `step` under `folder` atomically; keep the newest `keep`.
+
+    device: where the run trains, whose random state is saved beside the CPU's.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tensors: dict[str, torch.Tensor] = {}
@@ -81,7 +111,7 @@ def save(folder: Path, step: int, modules: dict, optimizers: dict, extra: dict |
         for key, value in module.state_dict().items():
             tensors[f"model.{name}.{key}"] = value.detach().cpu().contiguous()
     optim_meta = {name: _flatten_optimizer(name, opt, tensors) for name, opt in optimizers.items()}
-    tensors.update(rng_state())
+    tensors.update(rng_state(device))
 
     with staged_folder(folder / checkpoint_name(step), replace=True, sync=True) as staging:
         save_file(tensors, str(staging / "tensors.safetensors"))
@@ -160,8 +190,9 @@ def _match_param_layout(optimizer: torch.optim.Optimizer) -> None:
                     state[key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
-def load(path: Path, modules: dict, optimizers: dict | None = None, restore_rng: bool = True) -> dict:
-    """Load a checkpoint into modules (and optimizers, RNG); return its state dict."""
+def load(path: Path, modules: dict, optimizers: dict | None = None, restore_rng: bool = True,
+         device="cpu") -> dict:
+    """Load a checkpoint into modules (and optimizers, and the RNG states of a run on `device`); return its state."""
     state, tensors = read(path)
     load_modules(state, tensors, modules, path)
     for name, opt in (optimizers or {}).items():
@@ -174,5 +205,5 @@ def load(path: Path, modules: dict, optimizers: dict | None = None, restore_rng:
             raise GanforgeError(f"checkpoint {path}: optimizer {name!r} does not match ({e})") from None
         _match_param_layout(opt)
     if restore_rng:
-        set_rng_state(tensors)
+        set_rng_state(tensors, device, path)
     return state

@@ -39,7 +39,7 @@ def fixed_noise(cfg: DCGANConfig, device, n: int = 100) -> torch.Tensor:
 
 
 def train_dcgan(cfg: DCGANConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
-    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.style])
     images = data[cfg.style]["train"].images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once

@@ -70,7 +70,8 @@ def _start(run: Run, training: Training, resume: bool, word: str) -> Progress:
     latest = run.latest_checkpoint() if resume else None
     if latest is None:
         return progress  # new, or killed before its first checkpoint: start over in the same folder
-    state = load_checkpoint(latest, training.networks.as_dict(), training.step.optimizers)
+    state = load_checkpoint(latest, training.networks.as_dict(), training.step.optimizers,
+                            device=training.device)
     extra = state["extra"]
     progress.step = int(state["step"])
     if "stats_sum" in extra:  # checkpoints taken between log steps carry the partial sums
@@ -128,7 +129,7 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
     def save(at: int) -> None:
         # Never checkpoint weights that came from a non-finite step.
         check_finite(names, (state.sums / max(state.count, 1)).tolist(), f"{schedule.word} {at}")
-        save_checkpoint(run.checkpoint_dir, at, modules, optimizers, state.extra())
+        save_checkpoint(run.checkpoint_dir, at, modules, optimizers, state.extra(), device=training.device)
 
     bar = progress(schedule.total * schedule.per_step, state.step * schedule.per_step, desc=desc)
     iteration = state.step * schedule.per_step

@@ -49,7 +49,7 @@ def save_rejection_heatmap(cfg: MoonsConfig, nets, real: torch.Tensor, path) -> 
 
 def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
     """Train on the moons for cfg.epochs; write stats, heatmaps, checkpoints and (with `score`) metrics.json."""
-    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads)
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
     real = make_moons(cfg.n_samples, cfg.noise, cfg.seed).to(hw.device)  # (N, 2), on the device once
     training = prepare_moons(cfg, hw, real)

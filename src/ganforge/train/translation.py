@@ -61,7 +61,7 @@ def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names
 def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool = False, score=None,
                       paired: bool = False) -> TrainingResult:
     """Train a translator of `kind` from cfg.source to cfg.target; paired=True trains on pairs of one emoji."""
-    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True)
+    hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.source, cfg.target])
     train_a = data[cfg.source]["train"].images.to(hw.device)  # uint8, moved once

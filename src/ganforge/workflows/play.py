@@ -179,7 +179,7 @@ class PlaySession:
 
     def __init__(self, cfg: MoonsConfig, preset: str = "radboud", out="runs", run_dir=None):
         self.preset, self.out = preset, Path(out)
-        self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads)
+        self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
         self.cfg = cfg
         self.speed = 0.0
         self.running = False
@@ -283,7 +283,8 @@ class PlaySession:
         """Continue from a moons run's latest checkpoint: weights, optimizer states, RNG, step count, curves."""
         run = Run.open(run_dir)
         path = run.checkpoint_at(None)
-        state = checkpoint.load(path, self.nets.as_dict(), self.step.optimizers, restore_rng=True)
+        state = checkpoint.load(path, self.nets.as_dict(), self.step.optimizers, restore_rng=True,
+                                device=self.hw.device)
         extra, epochs = state["extra"], int(state["step"])
         per_epoch = self._batches.per_epoch
         self.iteration = int(extra.get("iterations", epochs * per_epoch))
@@ -626,7 +627,9 @@ class PlaySession:
         cfg = snap.cfg
         epochs = snap.points_seen / cfg.n_samples
         step = int(epochs)
-        saved_cfg = dataclasses.replace(cfg, epochs=max(1, step))
+        # config.json records the device and precision the session trained with, not "auto".
+        saved_cfg = dataclasses.replace(cfg, epochs=max(1, step), device=self.hw.device.type,
+                                        precision=self.hw.precision)
         with Run.create_staged(config_mod.to_dict("moons", snap.preset, saved_cfg), f"moons-{cfg.trainer}-play",
                                root=self.out) as run:
             run.log(f"ganforge play: moons on {self.hw.describe()}, {cfg.n_samples} points; what was changed:",

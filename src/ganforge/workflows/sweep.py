@@ -8,6 +8,10 @@ command again skips finished runs, resumes interrupted ones from their latest
 checkpoint and retries failed ones. Every worker gets max(1, free cores // workers)
 torch threads, on either backend, so runs neither oversubscribe the cores nor
 depend on the backend: on CPU the same seed gives the same metrics.
+
+GPUs: the local backend gives each worker process one of the GPUs this process sees, in
+turn (its own CUDA_VISIBLE_DEVICES); on Ray, --gpus-per-run asks Ray for a GPU share per
+run, since Ray hides every GPU from a task that asks for none.
 """
 from __future__ import annotations
 
@@ -17,7 +21,9 @@ import hashlib
 import io
 import itertools
 import json
+import math
 import multiprocessing as mp
+import os
 import re
 import shutil
 import time
@@ -29,7 +35,7 @@ from pathlib import Path
 from .. import config as config_mod
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
-from ..hardware import free_cores
+from ..hardware import free_cores, visible_gpus
 from ..inference import evaluate_run
 from ..report import write_report
 from ..runs import CONFIG, METRICS, checkpoint_step, list_checkpoints
@@ -37,6 +43,9 @@ from .training import train
 
 SWEEP_FILE = "sweep.json"
 NOT_SWEPT = ("threads",)       # decided by the sweep (cores // workers), never part of a run's name
+# Where and with what arithmetic a run computes: --resume may change them, so a folder whose run differs in them
+# only is the same run (config.json records the device and precision it settled on, not "auto").
+HARDWARE = ("device", "precision", "deterministic")
 BACKENDS = ("local", "ray")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=,+-]")
 _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
@@ -130,10 +139,17 @@ class Configuration:
     preset: str | None = None
 
     def differences(self, existing: dict) -> list[str]:
-        """Settings in which a folder's config.json differs from this configuration (threads may differ)."""
+        """Settings in which a folder's config.json differs from this configuration (threads and hardware may)."""
         existing = config_mod.with_defaults(existing)
-        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT)
+        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT) - set(HARDWARE)
         return sorted(k for k in keys if existing.get(k) != self.config.get(k))
+
+    def hardware_changes(self, existing: dict) -> dict:
+        """The hardware options this configuration names (not "auto") that differ from a folder's config.json:
+        what resuming that folder passes on, as `--resume RUN --device cpu` would."""
+        existing = config_mod.with_defaults(existing)
+        return {k: self.config[k] for k in HARDWARE
+                if k in self.config and self.config[k] != "auto" and existing.get(k) != self.config[k]}
 
 
 def parse_presets(preset) -> list[str | None]:
@@ -200,16 +216,19 @@ def run_job(job: dict) -> dict:
 
     Runs in a spawned process, in a Ray task, or in the sweep's own process
     (one worker); the run's messages go to its log.txt, not to the terminal.
+    The result names the GPUs the run could see (CUDA_VISIBLE_DEVICES), where it was set.
     """
     started = time.monotonic()
     folder = Path(job["folder"])
     result = {"name": job["name"], "status": "done", "error": None, "action": job["action"]}
+    if os.environ.get("CUDA_VISIBLE_DEVICES"):
+        result["gpu"] = os.environ["CUDA_VISIBLE_DEVICES"]
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             if job["action"] == "evaluate":
                 evaluate_run(folder)
             elif job["action"] == "resume":
-                train(job["kind"], resume=folder)
+                train(job["kind"], resume=folder, **job.get("resume_options", {}))
             else:
                 if folder.exists():  # started before but left no checkpoint: start over in a fresh folder
                     shutil.rmtree(folder)
@@ -235,12 +254,36 @@ def _child_main(job: dict, conn) -> None:
 
 
 # Backends.
+def gpu_for_slot(slot: int, gpus: list[str]) -> str | None:
+    """The GPU of worker slot `slot`: the visible GPUs in turn (None where there are none)."""
+    return gpus[slot % len(gpus)] if gpus else None
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str | None):
+    """os.environ[name] = value inside the block (unchanged when value is None); a spawned child copies it."""
+    if value is None:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before
+
+
 def _run_local(jobs: list[dict], workers: int, on_done) -> None:
     """At most `workers` spawned processes at a time, one per run.
 
     A fresh process per run keeps runs independent (threads, memory, a crash that
     kills a process fails only its own run). With one worker the runs go one after
     another in this process, which saves the start-up of a process per run.
+    Worker slot k gets the k-th visible GPU (round-robin) as its only one: the child starts
+    with that CUDA_VISIBLE_DEVICES, so CUDA never sees the others in it; without a GPU nothing changes.
     """
     if workers <= 1:
         for job in jobs:
@@ -252,18 +295,21 @@ def _run_local(jobs: list[dict], workers: int, on_done) -> None:
             on_done(result)
         return
     ctx = mp.get_context("spawn")
+    gpus = visible_gpus()
     pending, running = list(jobs), {}
     try:
         while pending or running:
             while pending and len(running) < workers:
                 job = pending.pop(0)
+                slot = min(set(range(workers)) - {s for _, _, s in running.values()})
                 receive, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child_main, args=(job, send), name=f"ganforge-sweep {job['name']}")
-                proc.start()
+                with _environment("CUDA_VISIBLE_DEVICES", gpu_for_slot(slot, gpus)):
+                    proc.start()  # spawn: the child's environment is a copy of this one, taken now
                 send.close()  # the child holds the only write end: its exit reads as EOF here
-                running[receive] = (proc, job)
+                running[receive] = (proc, job, slot)
             for receive in wait(list(running)):
-                proc, job = running.pop(receive)
+                proc, job, _ = running.pop(receive)
                 try:
                     result = receive.recv()
                 except EOFError:
@@ -276,7 +322,7 @@ def _run_local(jobs: list[dict], workers: int, on_done) -> None:
                 on_done(result)
     except KeyboardInterrupt:
         # The workers got the same Ctrl-C: let them save their checkpoints, then stop.
-        for receive, (proc, job) in running.items():
+        for receive, (proc, job, _) in running.items():
             proc.join(timeout=120)
             if proc.is_alive():
                 proc.terminate()
@@ -286,8 +332,10 @@ def _run_local(jobs: list[dict], workers: int, on_done) -> None:
         raise
 
 
-def _run_ray(jobs: list[dict], threads: int, address: str | None, on_done) -> None:
-    """One Ray task per configuration, each asking for `threads` CPUs and using as many torch threads."""
+def _run_ray(jobs: list[dict], threads: int, address: str | None, on_done, gpus_per_run: float = 0) -> None:
+    """One Ray task per configuration, each asking for `threads` CPUs (and using as many torch threads) and
+    `gpus_per_run` GPUs: Ray sets each task's CUDA_VISIBLE_DEVICES to the GPU it grants, so 0.5 packs two runs
+    on a GPU, and a task that asks for none sees no GPU at all."""
     try:
         import ray  # the optional extra (pip install ganforge[ray]): only for --backend ray
     except ImportError:
@@ -300,7 +348,7 @@ def _run_ray(jobs: list[dict], threads: int, address: str | None, on_done) -> No
             where = f"the Ray cluster at {address}" if address else "a local Ray instance"
             raise GanforgeError(f"cannot start or reach {where} ({e})") from None
     try:
-        task = ray.remote(num_cpus=threads, max_retries=0)(run_job)
+        task = ray.remote(num_cpus=threads, num_gpus=gpus_per_run, max_retries=0)(run_job)
         refs = {task.remote(job): job for job in jobs}
         while refs:
             done, _ = ray.wait(list(refs), num_returns=1)
@@ -333,18 +381,44 @@ class SweepResult:
         return not self.failed
 
 
+def _check_gpus_per_run(gpus_per_run: float, backend: str) -> None:
+    if not (isinstance(gpus_per_run, (int, float)) and math.isfinite(gpus_per_run) and gpus_per_run >= 0):
+        raise GanforgeError(f"--gpus-per-run must be a number >= 0, got {gpus_per_run}")
+    if gpus_per_run > 1 and not float(gpus_per_run).is_integer():
+        raise GanforgeError(f"--gpus-per-run above 1 must be a whole number (Ray grants whole GPUs then), "
+                            f"got {gpus_per_run:g}")
+    if gpus_per_run > 0 and backend != "ray":
+        raise GanforgeError("--gpus-per-run needs --backend ray; the local backend gives each worker one of the "
+                            "visible GPUs in turn")
+
+
+def _ray_gpu_note(configurations: list[Configuration], gpus_per_run: float) -> str | None:
+    """Refuse cuda runs in Ray tasks that get no GPU; say where "auto" runs will train."""
+    devices = {c.config.get("device") for c in configurations}
+    if gpus_per_run > 0 or devices == {"cpu"}:
+        return None
+    if "cuda" in devices:
+        raise GanforgeError("--device cuda with --backend ray needs --gpus-per-run (e.g. 1, or 0.5 for two runs "
+                            "per GPU): Ray hides every GPU from a task that asks for none")
+    return ("sweep: the Ray tasks ask for no GPU (--gpus-per-run 0): Ray hides any GPU from them, so they train on "
+            "the CPU")
+
+
 def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | None = None, out="sweep",
               workers: int = 1, backend: str = "local", ray_address: str | None = None,
-              threads: int | None = None, report: bool = True, echo=print) -> SweepResult:
+              threads: int | None = None, report: bool = True, echo=print, gpus_per_run: float = 0) -> SweepResult:
     """Train every configuration of swept x fixed options into `out`; write sweep.json and report.html.
 
     swept: {option: [values]} (the cross product is trained); fixed: {option: value}
     for every run. Values are validated for every configuration before any run starts.
+    gpus_per_run: the GPUs each Ray task asks for (fractions share a GPU); the local backend spreads its
+    workers over the visible GPUs instead.
     """
     if backend not in BACKENDS:
         raise GanforgeError(f"--backend must be one of {', '.join(BACKENDS)}; got {backend!r}")
     if ray_address and backend != "ray":
         raise GanforgeError("--ray-address needs --backend ray")
+    _check_gpus_per_run(gpus_per_run, backend)
     if not isinstance(workers, int) or workers < 1:
         raise GanforgeError(f"--workers must be >= 1, got {workers}")
     if threads is not None and threads < 1:
@@ -352,10 +426,11 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     swept, single = split_options(kind, {**(fixed or {}), **swept})
     threads = threads or default_threads(workers)
     configurations = plan(kind, swept, single, preset, threads)
+    ray_note = _ray_gpu_note(configurations, gpus_per_run) if backend == "ray" else None
     out = Path(out)
 
     # Decide what each configuration needs, refusing folders that hold a different run.
-    states = {}
+    states, resume_options = {}, {}
     for c in configurations:
         folder = out / c.name
         if (folder / "config.json").is_file():
@@ -367,6 +442,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
             if changed:
                 raise GanforgeError(f"{folder} holds a run with other settings ({', '.join(changed[:4])} differ); "
                                     "give the sweep another --out, or the same options as before")
+            resume_options[c.name] = c.hardware_changes(existing) if isinstance(existing, dict) else {}
         states[c.name] = run_state(folder, c.config)
 
     try:
@@ -382,7 +458,8 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
         swept = {"preset": presets, **swept}
     preset_text = configurations[0].config.get("preset") if len(presets) == 1 else ",".join(presets)
     summary = {"kind": kind, "preset": preset_text, "swept": swept, "fixed": single,
-               "backend": backend, "workers": workers, "threads": threads, "runs": list(entries.values())}
+               "backend": backend, "workers": workers, "threads": threads, "gpus_per_run": gpus_per_run,
+               "runs": list(entries.values())}
 
     def save() -> None:
         summary["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S")
@@ -393,18 +470,23 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     # Absolute folders: a Ray worker need not share this process's working directory.
     jobs = [{"name": c.name, "kind": kind, "preset": c.preset, "folder": str((out / c.name).resolve()),
              "options": {k: v for k, v in c.config.items() if k not in ("kind", "preset")},
-             "action": action[states[c.name]]}
+             "action": action[states[c.name]], "resume_options": resume_options.get(c.name, {})}
             for c in configurations if states[c.name] != "finished"]
     skipped = len(configurations) - len(jobs)
     echo(f"sweep: {len(configurations)} configurations in {out} ({len(jobs)} to run"
          f"{f', {skipped} finished already' if skipped else ''}); {backend} backend, "
-         f"{workers} worker{'s' if workers > 1 else ''} x {threads} thread{'s' if threads > 1 else ''}")
+         f"{workers} worker{'s' if workers > 1 else ''} x {threads} thread{'s' if threads > 1 else ''}"
+         f"{_gpu_text(backend, workers, gpus_per_run)}")
+    if ray_note:
+        echo(ray_note)
     finished = [skipped]
 
     def on_done(result: dict) -> None:
         entry = entries[result["name"]]
         entry.update(status=result["status"], action=result.get("action"), error=result.get("error"),
                      seconds=result.get("seconds"))
+        if result.get("gpu"):
+            entry["gpu"] = result["gpu"]  # the CUDA_VISIBLE_DEVICES the run saw
         save()
         finished[0] += 1
         took = f" in {result['seconds']:.0f} s" if result.get("seconds") is not None else ""
@@ -413,7 +495,7 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
 
     if jobs:
         if backend == "ray":
-            _run_ray(jobs, threads, ray_address, on_done)
+            _run_ray(jobs, threads, ray_address, on_done, gpus_per_run)
         else:
             _run_local(jobs, workers, on_done)
 
@@ -427,6 +509,14 @@ def run_sweep(kind: str, swept: dict, fixed: dict | None = None, preset: str | N
     done = sum(r["status"] == "done" for r in result.runs)
     echo(f"sweep: {done} done, {len(result.failed)} not done" + (f"; report: {result.report}" if result.report else ""))
     return result
+
+
+def _gpu_text(backend: str, workers: int, gpus_per_run: float) -> str:
+    """The GPU part of the sweep's first line."""
+    if backend == "ray":
+        return f", {gpus_per_run:g} GPU per run" if gpus_per_run else ""
+    gpus = visible_gpus() if workers > 1 else []
+    return f", GPUs {','.join(gpus)} in turn" if gpus else ""
 
 
 # The command line's options (used by cli.py's `sweep` command).
@@ -447,6 +537,10 @@ def add_sweep_arguments(parser, kind: str) -> None:
     parser.add_argument("--threads", type=int, default=None,
                         help="torch threads per run [default: max(1, free cores // workers): the cores other work "
                         "does not keep busy, shared]")
+    parser.add_argument("--gpus-per-run", type=float, default=0.0, metavar="G",
+                        help="with --backend ray: GPUs each run's task asks Ray for; a fraction shares a GPU (0.25: "
+                        "four runs on one). Ray hides the GPUs from tasks that ask for none. The local backend "
+                        "gives its workers the visible GPUs in turn instead [default: 0]")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
     for f in dataclasses.fields(config_mod.KINDS[kind]):
         if f.name in NOT_SWEPT:

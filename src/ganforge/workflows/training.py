@@ -4,8 +4,13 @@
 """
 from __future__ import annotations
 
+import dataclasses
+
+import torch
+
 from .. import config as config_mod
 from ..errors import GanforgeError
+from ..hardware import resolve_device, resolve_precision
 from ..report import write_report
 from ..report.summary import end_of_run
 from ..report.tensorboard import live_mirror
@@ -18,9 +23,10 @@ from ..train.moons import train_moons
 from ..train.pix2pix import train_pix2pix
 from ..train.result import TrainingResult
 
-# What --resume may change: how long, where and how often to report. Anything else would change the training.
-RESUMABLE = ("iters", "epochs", "threads", "device", "log_every", "sample_every", "checkpoint_every", "eval_every",
-             "plot_every")
+# What --resume may change: how long, where and with what arithmetic (device, precision, deterministic kernels),
+# and how often to report. Anything else would change what is trained.
+RESUMABLE = ("iters", "epochs", "threads", "device", "precision", "deterministic", "log_every", "sample_every",
+             "checkpoint_every", "eval_every", "plot_every")
 
 TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan, "cut": train_cut,
             "pix2pix": train_pix2pix}
@@ -35,16 +41,32 @@ def run_tag(kind: str, cfg) -> str:
     return f"{kind}-{cfg.source}2{cfg.target}"
 
 
+def settle_hardware(cfg, strict: bool = True):
+    """cfg with "auto" device and precision replaced by what this machine uses for them.
+
+    config.json records these, so a run resumed on another machine continues with the
+    arithmetic it started with instead of what "auto" means there.
+    """
+    device = resolve_device(cfg.device, strict)
+    if device == "cuda" and not torch.cuda.is_available():  # not strict (--dry-run): what cuda means is unknown here
+        return dataclasses.replace(cfg, device=device)
+    return dataclasses.replace(cfg, device=device, precision=resolve_precision(device, cfg.precision))
+
+
 def start_run(kind: str, preset: str | None, out=None, root="runs", tag: str | None = None, **options):
-    """Resolve a config and create its run folder; return (cfg, run)."""
-    cfg = config_mod.resolve(kind, preset, **options)
+    """Resolve a config (device and precision settled on this machine) and create its run folder; return (cfg, run)."""
+    cfg = settle_hardware(config_mod.resolve(kind, preset, **options))
     run = Run.create(config_mod.to_dict(kind, preset, cfg), tag or run_tag(kind, cfg), out=out, root=root)
     return cfg, run
 
 
 def reopen_run(path, kind: str, changes: dict | None = None):
     """Open an existing run folder of `kind` for --resume, with `changes` to the options RESUMABLE names
-    (a longer --iters, other --threads, ...); config.json records them. Return (cfg, run)."""
+    (a longer --iters, other --threads, --device cpu, ...); config.json records them. Return (cfg, run).
+
+    The run continues on the device and in the precision config.json records unless `changes` name others;
+    a config.json from before they were recorded ("auto") gets what "auto" means on this machine.
+    """
     run = Run.open(path)
     if run.kind != kind:
         raise GanforgeError(f"--resume {path} is a {run.kind} run, not {kind}")
@@ -55,14 +77,35 @@ def reopen_run(path, kind: str, changes: dict | None = None):
         raise GanforgeError(f"{config_mod.option_name(refused[0])} cannot change when resuming: it would change "
                             f"the training itself; --resume may change {allowed}")
     _, preset, cfg = config_mod.from_dict(run.config)
+    recorded = (cfg.device, cfg.precision)
     if changes:
         cfg = config_mod.resolve(kind, preset, **{**{k: v for k, v in run.config.items()
                                                      if k in config_mod.field_names(kind)}, **changes})
         _check_not_shorter(run, cfg, kind)
+    if cfg.device == "cuda" and "device" not in changes and not torch.cuda.is_available():
+        raise GanforgeError(f"{path} trained on cuda, and torch sees no CUDA device here; add --device cpu to "
+                            "continue it on the CPU")
+    cfg = settle_hardware(cfg)
+    if changes or (cfg.device, cfg.precision) != recorded:
         run.config = config_mod.to_dict(kind, preset, cfg)
         run.write_json(CONFIG, run.config)
+    if changes:
         run.log(f"resuming with {', '.join(f'{config_mod.option_name(k)} {v}' for k, v in changes.items())}")
+    _log_hardware_change(run, recorded, cfg)
     return cfg, run
+
+
+def _log_hardware_change(run: Run, recorded: tuple[str, str], cfg) -> None:
+    """Say in the log when the rest of the run computes on another device or in another precision."""
+    now = (cfg.device, cfg.precision)
+    if now == recorded:
+        return
+    if "auto" in recorded:
+        run.log(f"resuming on {' '.join(now)}: config.json said device {recorded[0]}, precision {recorded[1]} "
+                "(what this machine picks for them)")
+    else:
+        run.log(f"resuming on {' '.join(now)}; trained so far on {' '.join(recorded)}: from here on the "
+                "arithmetic differs from an uninterrupted run's")
 
 
 def _check_not_shorter(run: Run, cfg, kind: str) -> None:
