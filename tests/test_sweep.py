@@ -208,7 +208,7 @@ def test_a_sweep_over_presets_trains_each_with_its_own_settings(tmp_path, tiny):
     assert result.ok
     configs = {r["name"]: json.loads((tmp_path / "s" / r["folder"] / "config.json").read_text())
                for r in sweep_json(tmp_path / "s")["runs"]}
-    assert {n: (c["preset"], c["upsample"]) for n, c in configs.items()} == {
-        "preset=toronto": ("toronto", "nearest"), "preset=modern": ("modern", "bilinear")}
+    assert {n: (c["preset"], c["ema"]) for n, c in configs.items()} == {
+        "preset=toronto": ("toronto", 0.0), "preset=modern": ("modern", 0.999)}
     html = (tmp_path / "s" / "report.html").read_text()
     assert ">preset<" in html and "s / 1k it" in html
