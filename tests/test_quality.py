@@ -123,6 +123,18 @@ def test_the_first_noise_value_picks_the_component_in_equal_intervals():
         assert torch.allclose(out[i], mixture.components[k](noise[i:i + 1])[0])
 
 
+def test_a_shared_mixture_is_one_network_told_the_component_by_a_one_hot_code():
+    torch.manual_seed(0)
+    mixture = MoonGeneratorMixture(3, input_size=5, shared=True)
+    noise = torch.rand(6, 5) * 2 - 1
+    noise[:, 0] = torch.tensor([-0.9, 0.0, 0.9, -0.5, 0.2, 0.8])
+    which = mixture.component_of(noise)
+    assert which.tolist() == [0, 1, 2, 0, 1, 2]
+    code = torch.nn.functional.one_hot(which, 3).float()
+    assert torch.allclose(mixture(noise), mixture.shared(torch.cat([code, noise[:, 1:]], dim=1)))
+    assert not hasattr(mixture, "components")
+
+
 def test_the_component_term_is_the_cross_entropy_of_the_classifiers_guess_and_trains_it():
     torch.manual_seed(0)
     mixture = MoonGeneratorMixture(2, input_size=3, weight=2.0)

@@ -55,6 +55,8 @@ class MoonsConfig(CommonConfig):
     generators: int = opt(1, "generator networks in a mixture (beyond the handout): the first noise value picks "
                           "one per sample, so the generated set can fall apart into K pieces, as the two moons "
                           "do (Khayatkhoei et al. 2018); 1: the handout's single generator", min=1, max=16)
+    mixture: str = opt("separate", "with --generators > 1: separate networks, or one shared network told the "
+                       "component by a one-hot code (a discrete latent component)", choices=["separate", "shared"])
     component_weight: float = opt(1.0, "with --generators > 1: weight of the term that makes each component's "
                                   "points tell apart from the others' (a classifier learns which component drew a "
                                   "point; InfoGAN-style, as Khayatkhoei et al. do); 0: components free to overlap",

@@ -65,7 +65,8 @@ class GANNets:
 def moon_generator(cfg) -> nn.Module:
     """The trainable moons generator of cfg: the handout's MLP, or a mixture of cfg.generators of them."""
     if cfg.generators > 1:
-        return MoonGeneratorMixture(cfg.generators, cfg.noise_size, weight=cfg.component_weight)
+        return MoonGeneratorMixture(cfg.generators, cfg.noise_size, weight=cfg.component_weight,
+                                    shared=cfg.mixture == "shared")
     return MoonGenerator(cfg.noise_size)
 
 

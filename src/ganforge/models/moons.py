@@ -40,10 +40,13 @@ class MoonGeneratorMixture(nn.Module):
     """
 
     def __init__(self, components: int, input_size: int = 100, output_size: int = 2, weight: float = 1.0,
-                 classifier_hiddens: int = 64):
+                 classifier_hiddens: int = 64, shared: bool = False):
         super().__init__()
-        self.input_size, self.weight = input_size, weight
-        self.components = nn.ModuleList(MoonGenerator(input_size, output_size) for _ in range(components))
+        self.input_size, self.weight, self.k = input_size, weight, components
+        if shared:  # one network; the component enters as a one-hot code in place of the first noise value
+            self.shared = MoonGenerator(input_size - 1 + components, output_size)
+        else:
+            self.components = nn.ModuleList(MoonGenerator(input_size, output_size) for _ in range(components))
         self.classifier = nn.Sequential(
             nn.Linear(output_size, classifier_hiddens), nn.ReLU(),
             nn.Linear(classifier_hiddens, classifier_hiddens), nn.ReLU(),
@@ -52,10 +55,12 @@ class MoonGeneratorMixture(nn.Module):
 
     def component_of(self, x: torch.Tensor) -> torch.Tensor:
         """Which component draws each sample of noise x (B, input_size): long tensor (B,)."""
-        k = len(self.components)
-        return ((x[:, 0] + 1) * (k / 2)).floor().long().clamp(0, k - 1)
+        return ((x[:, 0] + 1) * (self.k / 2)).floor().long().clamp(0, self.k - 1)
 
     def forward(self, x):
+        if hasattr(self, "shared"):
+            code = F.one_hot(self.component_of(x), self.k).to(x.dtype)
+            return self.shared(torch.cat([code, x[:, 1:]], dim=1))
         # Every component runs on the whole batch and the right rows are picked: for these small
         # MLPs one batched pass each is cheaper than gathering K ragged sub-batches.
         drawn = torch.stack([component(x) for component in self.components])  # (K, B, out)
