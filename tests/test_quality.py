@@ -164,6 +164,17 @@ def test_moons_with_a_mixture_train_and_score_the_rejection_variant(tmp_path, sm
     assert (tmp_path / "m" / "samples-50-rejection.png").exists()
 
 
+@pytest.mark.parametrize("trainer", ["two-step", "revgrad"])
+def test_moons_keep_an_average_that_samples_and_scores_use(tmp_path, small_moons, trainer):
+    result = api.train_moons(out=tmp_path / "m", trainer=trainer, ema=0.9, precision="fp32", **small_moons)
+    nets = result.networks
+    assert nets.sampler() is nets.generator_ema
+    live, average = nets.generator.state_dict(), nets.generator_ema.state_dict()
+    assert any(not torch.equal(live[k], average[k]) for k in live)  # it lags the generator
+    reloaded = api.load_run(tmp_path / "m").networks
+    assert all(torch.equal(reloaded.generator_ema.state_dict()[k], average[k]) for k in average)
+
+
 def test_rejection_is_refused_for_image_runs(tmp_path, monkeypatch, capsys):
     patch_emoji_data(monkeypatch)
     api.train_dcgan(out=tmp_path / "d", **{**TINY, "iters": 3, "checkpoint_every": 3})

@@ -57,6 +57,9 @@ class MoonsConfig(CommonConfig):
                           "do (Khayatkhoei et al. 2018); 1: the handout's single generator", min=1, max=16)
     mixture: str = opt("separate", "with --generators > 1: separate networks, or one shared network told the "
                        "component by a one-hot code (a discrete latent component)", choices=["separate", "shared"])
+    ema: float = opt(0.0, "decay of an exponential moving average of the generator's weights, used for the "
+                     "heatmaps' points, samples and scores (e.g. 0.999; 0: off, as in the handout)", min=0.0,
+                     max=0.99999)
     component_weight: float = opt(1.0, "with --generators > 1: weight of the term that makes each component's "
                                   "points tell apart from the others' (a classifier learns which component drew a "
                                   "point; InfoGAN-style, as Khayatkhoei et al. do); 0: components free to overlap",

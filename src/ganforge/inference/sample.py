@@ -35,17 +35,18 @@ def sample_moons(run_dir, n: int, out, seed: int = 0, step: int | None = None, r
     file is kept and a numbered name used instead. Returns both paths.
     """
     cfg, nets = load_trained(run_dir, "moons", step=step)
+    generator = nets.sampler()  # the moving average, when the run keeps one
     if rejection:
-        points = rejection_sample(nets.generator, nets.discriminator, n, loss=cfg.loss,
+        points = rejection_sample(generator, nets.discriminator, n, loss=cfg.loss,
                                   percentile=cfg.rejection_percentile, seed=seed).points
     else:
-        noise = uniform_noise(n, nets.generator.input_size, generator=torch.Generator().manual_seed(seed))
+        noise = uniform_noise(n, generator.input_size, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
-            points = nets.generator(noise.to(next(nets.generator.parameters()).device)).float().cpu()
+            points = generator(noise.to(next(generator.parameters()).device)).float().cpu()
     csv_path = unused_path(Path(out).with_suffix(".csv"))
     write_text_atomically(csv_path, "x,y\n" + "".join(f"{x:.6f},{y:.6f}\n" for x, y in points.tolist()))
     what = f"rejection sampling at percentile {cfg.rejection_percentile:g}" if rejection else "plain samples"
-    fig = moons_figure(nets.discriminator, nets.generator, to_prob=to_probability(cfg.loss), fake=points,
+    fig = moons_figure(nets.discriminator, generator, to_prob=to_probability(cfg.loss), fake=points,
                        title=f"{n} points, {what}")
     png_path = unused_path(csv_path.with_suffix(".png"))
     save_figure(fig, png_path)

@@ -72,13 +72,19 @@ def moon_generator(cfg) -> nn.Module:
 
 def _moons(cfg) -> GANNets:
     generator = UniformMoonGenerator(cfg.noise_size) if cfg.trainer == "disc-only" else moon_generator(cfg)
-    return GANNets(generator, MoonDiscriminator(2, cfg.hidden_disc))
+    average = _average_of(generator) if cfg.ema > 0 and cfg.trainer != "disc-only" else None
+    return GANNets(generator, MoonDiscriminator(2, cfg.hidden_disc), average)
+
+
+def _average_of(generator: nn.Module) -> nn.Module:
+    """The moving average's network: a copy of the generator. No random draw, so the other networks'
+    initial weights are those of a run without the average."""
+    return copy.deepcopy(generator).requires_grad_(False)
 
 
 def _dcgan(cfg) -> GANNets:
     generator = DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv, cfg.upsample)
-    # The average starts as a copy of the generator: no random draw, so the other networks' weights stay the same.
-    average = copy.deepcopy(generator).requires_grad_(False) if cfg.ema > 0 else None
+    average = _average_of(generator) if cfg.ema > 0 else None
     return GANNets(generator, DCDiscriminator(cfg.conv_dim, cfg.disc_norm), average)
 
 

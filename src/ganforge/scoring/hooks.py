@@ -19,7 +19,7 @@ class MoonsScorer:
         self.cfg = cfg
 
     def __call__(self, nets, data=None) -> Scores:
-        return score_moons(nets.generator, self.cfg, nets.discriminator)
+        return score_moons(nets.sampler(), self.cfg, nets.discriminator)
 
 
 class SamplesScorer:

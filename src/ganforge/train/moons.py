@@ -12,6 +12,7 @@ from ..models.rejection import rejection_sample
 from ..pictures.grids import save_figure
 from ..pictures.moons import moons_figure, to_probability
 from ..runs import Run
+from .ema import EMA
 from .loop import Schedule, Training, run_iterations
 from .losses import adversarial_loss
 from .result import TrainingResult
@@ -21,11 +22,12 @@ from .steps import RevGradGAN, TwoStepGAN
 def moons_step(cfg: MoonsConfig, nets: GANNets, hw: Hardware) -> TwoStepGAN | RevGradGAN:
     """The step of cfg.trainer over `nets`, with fresh optimizers."""
     loss = adversarial_loss(cfg.loss)
+    ema = EMA(nets.generator, nets.generator_ema, cfg.ema) if nets.generator_ema is not None else None
     if cfg.trainer == "revgrad":
-        return RevGradGAN(nets.generator, nets.discriminator, loss, hw, lr=cfg.lr)
+        return RevGradGAN(nets.generator, nets.discriminator, loss, hw, lr=cfg.lr, ema=ema)
     # two-step, and disc-only (its uniform generator is never updated)
     return TwoStepGAN(nets.generator, nets.discriminator, loss, hw, lr_gen=cfg.lr_gen, lr_disc=cfg.lr_disc,
-                      joint_disc_pass=True)
+                      joint_disc_pass=True, ema=ema)
 
 
 def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Training:
@@ -38,9 +40,9 @@ def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Trainin
 
 def save_rejection_heatmap(cfg: MoonsConfig, nets, real: torch.Tensor, path) -> None:
     """The final heatmap with the points discriminator rejection sampling keeps, to set beside the plain one."""
-    kept = rejection_sample(nets.generator, nets.discriminator, 1000, loss=cfg.loss,
+    kept = rejection_sample(nets.sampler(), nets.discriminator, 1000, loss=cfg.loss,
                             percentile=cfg.rejection_percentile, seed=cfg.seed)
-    fig = moons_figure(nets.discriminator, nets.generator, real, resolution=cfg.heatmap_resolution,
+    fig = moons_figure(nets.discriminator, nets.sampler(), real, resolution=cfg.heatmap_resolution,
                        to_prob=to_probability(cfg.loss), fake=kept.points,
                        title=f"{cfg.trainer}, rejection sampling at percentile {cfg.rejection_percentile:g} "
                              f"(keeps {kept.acceptance_rate:.0%})")
@@ -59,7 +61,7 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) ->
             f"{cfg.epochs} epochs")
 
     def plot(epoch: int) -> None:
-        fig = moons_figure(nets.discriminator, nets.generator, real, resolution=cfg.heatmap_resolution,
+        fig = moons_figure(nets.discriminator, nets.sampler(), real, resolution=cfg.heatmap_resolution,
                            to_prob=to_probability(cfg.loss), title=f"{cfg.trainer}, after epoch {epoch}")
         save_figure(fig, run.path / "heatmaps" / f"epoch-{epoch:04d}.png")
 

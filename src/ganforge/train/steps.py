@@ -165,11 +165,12 @@ class RevGradGAN:
     headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
-                 lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True):
+                 lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True, ema=None):
         self.generator, self.discriminator = generator, discriminator
         self.optimizer = adam(list(generator.parameters()) + list(discriminator.parameters()), lr, betas)
         self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
+        self.ema = ema  # a moving average of the generator, updated after each step that moves it
 
     @property
     def optimizers(self) -> dict:
@@ -204,4 +205,6 @@ class RevGradGAN:
                 for param in network.parameters():
                     param.grad = None  # Adam skips a parameter without a gradient
         self.optimizer.step()
+        if self.ema is not None and generator:
+            self.ema.update()
         return torch.stack([total.detach(), accuracy(d_real, True, thr), accuracy(d_fake, False, thr)])
