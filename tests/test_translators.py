@@ -269,6 +269,10 @@ def test_compare_puts_methods_side_by_side_on_the_same_test_emojis(tmp_path, mon
     # A run that does not translate the compared direction is refused by name.
     api.train_pix2pix(out=tmp_path / "back", source="windows", target="apple", **TINY)
     assert main(["compare", str(tmp_path / "pix"), str(tmp_path / "back"), "--out", str(tmp_path / "x")]) != 0
+    # --direction compares the other way: the CycleGAN's backward generator beside the reversed pix2pix.
+    assert main(["compare", str(tmp_path / "cyc"), str(tmp_path / "back"), "--direction", "windows2apple",
+                 "--out", str(tmp_path / "w2a"), "--n", "3"]) == 0
+    assert json.loads((tmp_path / "w2a" / "compare.json").read_text())["direction"] == ["windows", "apple"]
 
 
 # Your own domains.

@@ -193,7 +193,7 @@ def cmd_compare(args) -> int:
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else None
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
-    print(compare(args.runs, args.out, labels=labels, n=args.n))
+    print(compare(args.runs, args.out, labels=labels, n=args.n, direction=args.direction))
     return 0
 
 
@@ -309,6 +309,8 @@ def build_parser() -> Parser:
     comparison.add_argument("--labels", default=None, help="comma-separated column names, one per run "
                             "[default: each run's method and the settings it changed]")
     comparison.add_argument("--n", type=int, default=16, help="test emojis (rows) [default: 16]")
+    comparison.add_argument("--direction", default=None, help="the direction compared, e.g. windows2apple "
+                            "[default: the first run's source to its target]")
     comparison.set_defaults(func=cmd_compare)
 
     play = commands.add_parser("play", help="a live moons GAN playground in the browser: the heatmap, the points and "

@@ -19,6 +19,7 @@ from ..data.emoji import paired_indices
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
 from ..inference import load_trained
+from ..inference.translate import parse_direction
 from ..pictures.grids import save_grid
 from ..report.compare_page import write_compare_report
 from ..runs import Run
@@ -55,8 +56,9 @@ def _translator(nets, config: dict, source: str, target: str):
     return None
 
 
-def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMOJIS) -> Path:
-    """Compare translation runs on one direction (the first run's); return the report's path."""
+def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMOJIS,
+            direction: str | None = None) -> Path:
+    """Compare translation runs on one direction (`direction`, default the first run's); return the report's path."""
     if not run_dirs:
         raise GanforgeError("compare needs at least one run folder")
     runs = [Run.open(d) for d in run_dirs]
@@ -66,8 +68,10 @@ def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMO
                                 f"({', '.join(config_mod.TRANSLATION_KINDS)})")
     if labels is not None and len(labels) != len(runs):
         raise GanforgeError(f"--labels names {len(labels)} runs, but {len(runs)} run folders were given")
-    source, target = runs[0].config["source"], runs[0].config["target"]
     _, _, first_cfg = config_mod.from_dict(runs[0].config)
+    source, target = first_cfg.source, first_cfg.target
+    if parse_direction(direction, first_cfg) == "backward":
+        source, target = target, source
     data = emoji_datasets.load_emoji_splits(first_cfg, [source, target])
     idx_a, idx_b = paired_indices(data[source]["test"], data[target]["test"])
     if len(idx_a) == 0:
