@@ -95,3 +95,16 @@ def test_upconv_keeps_the_handout_layers_checkpoint_keys():
     assert "1.weight" in upconv(8, 4).state_dict()
     with pytest.raises(ValueError, match="unknown upconv form"):
         upconv(8, 4, form="fast")
+
+
+def test_auto_takes_the_phase_form_from_8x8_input_maps_up():
+    from ganforge.models.dcgan import DCGenerator
+
+    assert isinstance(upconv(8, 4, in_size=4)[1], nn.Conv2d) and not isinstance(upconv(8, 4, in_size=4)[1],
+                                                                                   PhaseUpConv2d)
+    assert isinstance(upconv(8, 4, in_size=8)[1], PhaseUpConv2d)
+    assert isinstance(upconv(8, 4)[1], PhaseUpConv2d)  # size unknown: the phase form
+    g = DCGenerator(100, 8)  # 4x4 -> 8 -> 16 -> 32
+    kinds = [type(block[1]) for block in g.net if isinstance(block, nn.Sequential)]
+    assert kinds == [nn.Conv2d, PhaseUpConv2d, PhaseUpConv2d]
+    assert list(g.state_dict()) == list(DCGenerator(100, 8, "phases").state_dict())

@@ -93,9 +93,11 @@ class EmojiConfig(CommonConfig):
     loss: str = opt("lsgan", "adversarial loss", choices=["lsgan", "bce"])
     image_size: int = opt(32, "side of the square images the networks see; images of other sizes are resized to "
                           "it (64 works with the toronto and radboud generators, CUT and pix2pix)", choices=[32, 64])
-    upconv: str = opt("phases", "how the handouts' upsample x2 + 5x5 conv layers compute: phases (four 3x3 "
+    upconv: str = opt("auto", "how the handouts' upsample x2 + 5x5 conv layers compute: phases (four 3x3 "
                       "convolutions of the low-resolution map, interleaved: the same function, 0.36x the "
-                      "arithmetic) or reference (Upsample + Conv2d as written)", choices=["phases", "reference"])
+                      "arithmetic), reference (Upsample + Conv2d as written), or auto (phases from 8x8 input "
+                      "maps up, as written below, where the phase form measured slower)",
+                      choices=["auto", "phases", "reference"])
 
 
 @dataclass

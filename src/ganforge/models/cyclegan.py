@@ -12,7 +12,7 @@ from .toronto import TorontoCycleGenerator
 GENERATORS = {"toronto": TorontoCycleGenerator, "radboud": RadboudCycleGenerator}
 
 
-def make_cycle_generator(variant: str = "toronto", conv_dim: int = 32, upconv_form: str = "phases") -> nn.Module:
+def make_cycle_generator(variant: str = "toronto", conv_dim: int = 32, upconv_form: str = "auto") -> nn.Module:
     """The CycleGAN generator of a handout: 'toronto' (residual block) or 'radboud' (plain)."""
     return GENERATORS[variant](conv_dim, upconv_form)
 

@@ -9,7 +9,7 @@ from .layers import downconv, upconv
 class DCGenerator(nn.Module):
     """Uniform noise (B, noise_size) -> images (B, 3, 32, 32) in (-1, 1)."""
 
-    def __init__(self, noise_size: int = 100, conv_dim: int = 32, upconv_form: str = "phases",
+    def __init__(self, noise_size: int = 100, conv_dim: int = 32, upconv_form: str = "auto",
                  upsample: str = "nearest"):
         super().__init__()
         self.input_size = noise_size
@@ -18,9 +18,9 @@ class DCGenerator(nn.Module):
         up = dict(form=upconv_form, upsample=upsample)
         self.net = nn.Sequential(
             nn.BatchNorm2d(self.base), nn.ReLU(),
-            upconv(self.base, conv_dim * 2, **up), nn.ReLU(),         # (B, 64, 8, 8)
-            upconv(conv_dim * 2, conv_dim, **up), nn.ReLU(),          # (B, 32, 16, 16)
-            upconv(conv_dim, 3, batch_norm=False, **up),              # (B, 3, 32, 32)
+            upconv(self.base, conv_dim * 2, in_size=4, **up), nn.ReLU(),         # (B, 64, 8, 8)
+            upconv(conv_dim * 2, conv_dim, in_size=8, **up), nn.ReLU(),          # (B, 32, 16, 16)
+            upconv(conv_dim, 3, batch_norm=False, in_size=16, **up),             # (B, 3, 32, 32)
             nn.Tanh(),
         )
 

@@ -17,6 +17,13 @@ instead of 4 x 25 = 100 (0.36x the arithmetic). The phase kernels are recomputed
 the one k x k weight at every call (cheap), so parameters, gradients, optimizer state
 and checkpoint keys are those of the handouts' layer; `upconv(..., form="reference")`
 keeps the handouts' Upsample + Conv2d for checking.
+
+The phase form does not pay on the smallest maps. Measured (scripts/reformulations.py,
+forward + backward, batch 16, 2026-11-30, 2-core AMD EPYC): 128 -> 64 channels from 4x4
+input 0.52x (bf16) and 0.53x (fp32) the speed of the layer as written; 64 -> 32 from 8x8
+1.08x / 1.37x; 32 -> 3 from 16x16 1.78x / 6.6x. A 3x3 convolution over a 4x4 map is mostly
+padding, and oneDNN runs it poorly. So form="auto", the default, takes the phase form
+from 8x8 input up and the layer as written below.
 """
 from __future__ import annotations
 
@@ -24,7 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-UPCONV_FORMS = ("phases", "reference")
+UPCONV_FORMS = ("auto", "phases", "reference")
+PHASES_FROM = 8  # "auto": the phase form for input maps at least this wide (see above)
 
 
 def phase_matrices(k: int) -> torch.Tensor:
@@ -62,13 +70,15 @@ class PhaseUpConv2d(nn.Conv2d):
         return F.pixel_shuffle(y, 2)                                       # (B, c_out, 2H, 2W)
 
 
-def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = "phases",
-                  upsample: str = "nearest") -> list[nn.Module]:
+def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = "auto",
+                  upsample: str = "nearest", in_size: int | None = None) -> list[nn.Module]:
     """[upsampling, convolution]: two modules either way, so the convolution's checkpoint keys never change.
 
     upsample="bilinear" interpolates instead of repeating pixels (no blocky 2x2 pattern); the
     phase form is exact only for nearest, so bilinear always runs as written.
     """
+    if form == "auto":  # in_size None: a caller that does not know its map size gets the phase form
+        form = "reference" if in_size is not None and in_size < PHASES_FROM else "phases"
     if upsample == "bilinear":
         return [nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
                 nn.Conv2d(in_ch, out_ch, kernel, 1, kernel // 2, bias=bias)]
@@ -79,10 +89,11 @@ def upsample_conv(in_ch: int, out_ch: int, kernel: int, bias: bool, form: str = 
     raise ValueError(f"unknown upconv form {form!r}; choose from {', '.join(UPCONV_FORMS)}")
 
 
-def upconv(in_ch: int, out_ch: int, batch_norm: bool = True, form: str = "phases",
-           upsample: str = "nearest") -> nn.Sequential:
-    """Nearest upsampling x2 then a 5x5 convolution (stride 1, padding 2), the handout's `upconv`."""
-    layers = upsample_conv(in_ch, out_ch, 5, bias=not batch_norm, form=form, upsample=upsample)
+def upconv(in_ch: int, out_ch: int, batch_norm: bool = True, form: str = "auto",
+           upsample: str = "nearest", in_size: int | None = None) -> nn.Sequential:
+    """Nearest upsampling x2 then a 5x5 convolution (stride 1, padding 2), the handout's `upconv`;
+    in_size, the input map's side, lets form="auto" pick the faster form."""
+    layers = upsample_conv(in_ch, out_ch, 5, bias=not batch_norm, form=form, upsample=upsample, in_size=in_size)
     if batch_norm:
         layers.append(nn.BatchNorm2d(out_ch))
     return nn.Sequential(*layers)

@@ -9,7 +9,7 @@ from .layers import upsample_conv
 class RadboudCycleGenerator(nn.Module):
     """Image (B, 3, 32, 32) -> image of the other style: plain convolutions, no residual block."""
 
-    def __init__(self, conv_dim: int = 32, upconv_form: str = "phases"):
+    def __init__(self, conv_dim: int = 32, upconv_form: str = "auto"):
         super().__init__()
         c = conv_dim
         self.net = nn.Sequential(

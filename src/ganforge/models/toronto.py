@@ -9,7 +9,7 @@ from .layers import ResnetBlock, downconv, upconv
 class TorontoCycleGenerator(nn.Module):
     """Image (B, 3, 32, 32) -> image of the other style, same shape, in (-1, 1)."""
 
-    def __init__(self, conv_dim: int = 32, upconv_form: str = "phases"):
+    def __init__(self, conv_dim: int = 32, upconv_form: str = "auto"):
         super().__init__()
         self.net = nn.Sequential(
             downconv(3, conv_dim), nn.ReLU(),                                # (B, 32, 16, 16)
