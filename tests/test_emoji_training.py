@@ -209,17 +209,17 @@ def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch, capsy
     rc = main(["translate", "--run", str(tmp_path / "c"), "--direction", "apple-windows",
                str(tmp_path / "rgba.png"), str(tmp_path / "palette.png"), "--out", str(tmp_path / "t")])
     assert rc == 0
-    for name in ("rgba-apple-windows.png", "palette-apple-windows.png"):
+    for name in ("rgba-apple2windows.png", "palette-apple2windows.png"):
         image = Image.open(tmp_path / "t" / name)
         assert image.size[0] > 2 * image.size[1] - 20  # [input | translation] side by side
     # The transparent corner of the RGBA input became white, not black.
-    pair = Image.open(tmp_path / "t" / "rgba-apple-windows.png").convert("RGB")
+    pair = Image.open(tmp_path / "t" / "rgba-apple2windows.png").convert("RGB")
     assert pair.getpixel((4, 4)) == (255, 255, 255)
     capsys.readouterr()
     assert main(["translate", "--run", str(tmp_path / "c"), "--direction", "apple-google",
                  str(tmp_path / "rgba.png"), "--out", str(tmp_path / "t")]) != 0
-    assert "--direction must be apple-windows or windows-apple for this run; got 'apple-google'" in \
-        capsys.readouterr().err
+    assert ("--direction must be apple2windows or windows2apple (or written with - or ->) for this run; "
+            "got 'apple-google'") in capsys.readouterr().err
 
     api.train_dcgan(out=tmp_path / "d", **TINY)
     assert main(["sample", "--run", str(tmp_path / "d"), "--n", "9", "--out", str(tmp_path / "s.png")]) == 0

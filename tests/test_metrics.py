@@ -396,9 +396,8 @@ class _StyleStub:
 
 
 def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_accuracy():
-    from types import SimpleNamespace
-
     from emoji_fakes import FakeSplit, circles
+    from ganforge.models.cyclegan import CycleNets
     from ganforge.scoring.images import TranslationScorer
 
     class Recolour(torch.nn.Module):
@@ -417,7 +416,7 @@ def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_
 
     splits = {"apple": {"train": split((240, 200, 40), 0), "test": split((240, 200, 40), 1)},
               "windows": {"train": split((40, 120, 230), 2), "test": split((40, 120, 230), 3)}}
-    nets = SimpleNamespace(g_ab=Recolour(), g_ba=Recolour())
+    nets = CycleNets(g_ab=Recolour(), g_ba=Recolour(), d_a=None, d_b=None)
     result = TranslationScorer(("apple", "windows"), splits, _StyleStub())(nets)
     scores = result.values
     assert scores["apple2windows_target_style_rate"] == 1.0           # every translation turned blue
