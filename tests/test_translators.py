@@ -9,7 +9,7 @@ import ganforge.api as api
 from emoji_fakes import fake_styles, patch_emoji_data
 from ganforge.cli import main
 from ganforge.config import resolve
-from ganforge.data.batches import EpochOrder
+from ganforge.data.batches import EpochOrder, PairedBatchSampler
 from ganforge.hardware import pick_hardware
 from ganforge.metrics import mean_colour_error, mean_lab
 from ganforge.models.build import build_networks
@@ -173,7 +173,7 @@ def test_pix2pix_trains_on_pairs_of_the_same_emoji_from_the_training_split(tmp_p
 def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatch, kind):
     patch_emoji_data(monkeypatch)
     train = api.TRAINERS[kind]
-    options = {**TINY, "iters": 6, **({"lambda_colour": 5.0, "lambda_palette": 1.0} if kind == "cut" else {})}
+    options = {**TINY, "iters": 6, **({"lambda_colour": 5.0, "lambda_palette": 1.0} if kind == "cut" else {"flip": True})}
     train(out=tmp_path / "whole", **options)
     train(out=tmp_path / "part", **{**options})
     # Pretend the run died after its checkpoint at 4: drop the last one and resume.
@@ -207,6 +207,28 @@ def test_colour_terms_are_logged_only_when_on_and_train_the_cyclegan(tmp_path, m
     assert on["colour_loss"] > 0 and on["palette_loss"] > 0
     assert "colour_loss" not in off and "palette_loss" not in off
     assert on["d_loss_real"] != off["d_loss_real"] or on["g_loss_adv"] != off["g_loss_adv"]
+
+
+def test_paired_flips_mirror_both_images_of_a_pair_alike_and_repeat_on_resume():
+    # Image i of either style is a one-pixel mark at column i of row i: a flip moves it to column 7 - i.
+    images = torch.full((8, 3, 8, 8), 255, dtype=torch.uint8)
+    for i in range(8):
+        images[i, :, i, i] = 0
+    pairs = (torch.arange(8), torch.arange(8))
+    sampler = PairedBatchSampler(images, images.clone(), pairs, 4, seed=3, flip=True)
+    flipped = []
+    for step in range(6):
+        a, b = sampler.batch(step)
+        assert torch.equal(a, b)                                   # a pair is never split by a flip
+        marks = (a[:, 0] < 0).nonzero()                            # (image, row, column) of each mark
+        assert len(marks) == 4
+        flipped += [bool(column == 7 - row != row) for _, row, column in marks.tolist()]
+        again = PairedBatchSampler(images, images.clone(), pairs, 4, seed=3, flip=True).batch(step)
+        assert torch.equal(again[0], a)                            # a fresh sampler (a resumed run) agrees
+    assert 4 <= sum(flipped) <= 20                                 # about half of the 24 pairs mirrored
+    plain = PairedBatchSampler(images, images.clone(), pairs, 4, seed=3)
+    assert all(bool(((x[:, 0] < 0).nonzero()[:, 1] == (x[:, 0] < 0).nonzero()[:, 2]).all())
+               for x in (plain.batch(s)[0] for s in range(6)))    # off by default: nothing moves
 
 
 def test_cli_trains_cut_and_pix2pix(tmp_path, monkeypatch):

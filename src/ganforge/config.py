@@ -192,6 +192,8 @@ class Pix2PixConfig(TranslationConfig):
                     "iterations paired L1 0.215 against 0.222, target-style rate 0.79 against 0.63)",
                     choices=["lsgan", "bce"])
     lr: float = opt(2e-4, "Adam learning rate (generator and discriminator)", min=0.0, min_exclusive=True)
+    flip: bool = opt(False, "mirror half of each batch's pairs left-right (source and target alike): twice the "
+                     "pairs to learn from")
 
 
 KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig,

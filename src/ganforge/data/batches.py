@@ -61,19 +61,30 @@ class BatchSampler:
         return to_model_range(self.images[self.indices(step)], self.channels_last)
 
 
+_FLIP_STREAM = 1 << 62  # keeps the flip draws' generator seeds apart from the epoch orders' (seed * 1,000,003 + epoch)
+
+
 class PairedBatchSampler:
     """Shuffled batches of pairs: the same emojis in two styles, row for row (paired training: pix2pix)."""
 
     def __init__(self, images_a: torch.Tensor, images_b: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor],
-                 batch_size: int, seed: int, channels_last: bool = False, name: str = "the pairs"):
+                 batch_size: int, seed: int, channels_last: bool = False, name: str = "the pairs",
+                 flip: bool = False):
         self.images_a, self.images_b, self.channels_last = images_a, images_b, channels_last
         self.pair_a, self.pair_b = (p.to(images_a.device) for p in pairs)
         self.order = EpochOrder(len(self.pair_a), batch_size, seed, images_a.device, name)
+        self.seed, self.flip = seed, flip
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The pairs of iteration `step`; with `flip`, half of them (drawn per step) mirrored left-right, both
+        images of a pair alike. The draw is a function of (seed, step), so a resumed run flips the same pairs."""
         index = self.order.indices(step)
-        return (to_model_range(self.images_a[self.pair_a[index]], self.channels_last),
-                to_model_range(self.images_b[self.pair_b[index]], self.channels_last))
+        a, b = self.images_a[self.pair_a[index]], self.images_b[self.pair_b[index]]
+        if self.flip:
+            gen = torch.Generator().manual_seed(_FLIP_STREAM + (self.seed << 32) + step)
+            mirrored = _to_device(torch.rand(len(index), generator=gen) < 0.5, a.device).view(-1, 1, 1, 1)
+            a, b = torch.where(mirrored, a.flip(-1), a), torch.where(mirrored, b.flip(-1), b)
+        return to_model_range(a, self.channels_last), to_model_range(b, self.channels_last)
 
 
 class PointBatches:
