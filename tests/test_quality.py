@@ -1,4 +1,5 @@
 """Generation quality beyond the handouts: the modern DCGAN's parts, the moons mixture, rejection sampling."""
+import dataclasses
 import json
 import math
 import shutil
@@ -14,6 +15,7 @@ from ganforge.models.dcgan import DCDiscriminator, DCGenerator
 from ganforge.models.moons import MoonGenerator, MoonGeneratorMixture
 from ganforge.models import standing_stats
 from ganforge.models.standing_stats import measure_batch_norm_statistics
+from ganforge.models import rejection
 from ganforge.models.rejection import accept, density_logit, rejection_sample, shifted_score
 from ganforge.train import checkpoint
 from ganforge.train.ema import EMA
@@ -108,6 +110,12 @@ def test_handout_dcgan_has_no_average_and_its_options_are_off():
     cfg = config_mod.resolve("dcgan", "toronto")
     assert (cfg.loss, cfg.augment, cfg.ema, cfg.disc_norm, cfg.r1_gamma, cfg.upsample) == \
         ("lsgan", "", 0.0, "batch", 0.0, "nearest")
+
+
+def test_modern_moons_differ_from_the_handouts_only_in_the_learning_rates():
+    radboud, modern = (dataclasses.asdict(config_mod.resolve("moons", p)) for p in ("radboud", "modern"))
+    changed = {k: (radboud[k], modern[k]) for k in radboud if radboud[k] != modern[k] and k != "preset"}
+    assert changed == {"lr_gen": (1e-3, 2e-4), "lr_disc": (1e-3, 2e-4), "lr": (1e-3, 2e-4)}
 
 
 # The moons mixture.
@@ -210,6 +218,24 @@ def test_rejection_keeps_the_points_with_higher_d():
     kept = rejection_sample(g, _ThresholdD(), 2000, loss="bce", percentile=80, seed=1)
     assert kept.points.shape == (2000, 2) and 0 < kept.acceptance_rate < 1
     assert kept.points[:, 0].mean() > plain[:, 0].mean() + 0.1 * plain[:, 0].std()
+
+
+def test_too_strict_a_rejection_is_an_error_naming_the_option_and_leaves_the_plain_scores(tmp_path, small_moons,
+                                                                                           monkeypatch):
+    monkeypatch.setattr(rejection, "MAX_ROUNDS", 1)
+    with pytest.raises(rejection.TooFewKept, match="kept .* fewer than the 5000 asked for; lower --rejection-percentile"):
+        rejection_sample(MoonGenerator(4), _ThresholdD(), 5000, loss="bce", percentile=80, seed=1, batch=100)
+
+    def refuse(*args, **kwargs):
+        raise rejection.TooFewKept("rejection sampling kept 12 of 819200 samples, fewer than the 2000 asked for")
+    monkeypatch.setattr("ganforge.scoring.moons.rejection_sample", refuse)
+    monkeypatch.setattr("ganforge.train.moons.rejection_sample", refuse)
+    api.train_moons(out=tmp_path / "m", precision="fp32", **small_moons)      # trained, scored, reported
+    metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
+    assert "recall" in metrics["metrics"] and "rejection_recall" not in metrics["metrics"]
+    assert any(n.startswith("not scored (rejection_*): rejection sampling kept") for n in metrics["notes"])
+    assert "no rejection-sampling heatmap" in (tmp_path / "m" / "log.txt").read_text()
+    assert not (tmp_path / "m" / "heatmaps" / "final-rejection.png").exists()
 
 
 def test_rejection_keeps_every_point_when_its_threshold_rejects_none():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..errors import GanforgeError
 from .modes import eval_mode
 from .noise import uniform_noise
 
@@ -55,6 +56,10 @@ class Rejection:
     gamma: float
 
 
+class TooFewKept(GanforgeError):
+    """The discriminator rejected so much that MAX_ROUNDS of draws did not yield the samples asked for."""
+
+
 @torch.no_grad()
 def rejection_sample(generator, discriminator, n: int, *, loss: str, percentile: float, seed: int,
                      batch: int = 4096) -> Rejection:
@@ -82,6 +87,6 @@ def rejection_sample(generator, discriminator, n: int, *, loss: str, percentile:
                 break
         points = torch.cat(kept)
     if points.shape[0] < n:
-        raise ValueError(f"rejection sampling kept {points.shape[0]} of {drawn} samples, fewer than the {n} asked "
-                         f"for; lower the percentile")
+        raise TooFewKept(f"rejection sampling kept {points.shape[0]} of {drawn} samples, fewer than the {n} asked "
+                         f"for; lower --rejection-percentile")
     return Rejection(points[:n], points.shape[0] / drawn, gamma)

@@ -8,7 +8,7 @@ from ..errors import GanforgeError
 from ..metrics import metrics_in
 from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
-from ..models.rejection import rejection_sample
+from ..models.rejection import TooFewKept, rejection_sample
 from ..runs import Scores
 from .engine import EVAL_SEED, Inputs, score_metrics
 
@@ -53,8 +53,12 @@ def score_moons(generator, cfg, discriminator=None) -> Scores:
     scores = score_points(real, fake, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
     if discriminator is None:
         return scores
-    kept = rejection_sample(generator, discriminator, MOONS_POINTS, loss=cfg.loss,
-                            percentile=cfg.rejection_percentile, seed=EVAL_SEED)
+    try:
+        kept = rejection_sample(generator, discriminator, MOONS_POINTS, loss=cfg.loss,
+                                percentile=cfg.rejection_percentile, seed=EVAL_SEED)
+    except TooFewKept as error:  # a discriminator sure of nearly every point: the plain scores still stand
+        scores.notes.append(f"not scored (rejection_*): {error}")
+        return scores
     rejected = score_points(real, kept.points, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
     for key, value in rejected.values.items():
         if rejected.info[key]["role"] == "value":  # the floors are the same as without rejection

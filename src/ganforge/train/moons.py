@@ -8,7 +8,7 @@ from ..data.batches import PointBatches
 from ..data.moons import make_moons
 from ..hardware import Hardware, pick_hardware
 from ..models.build import GANNets, build_networks
-from ..models.rejection import rejection_sample
+from ..models.rejection import TooFewKept, rejection_sample
 from ..pictures.grids import save_figure
 from ..pictures.moons import moons_figure, to_probability
 from ..runs import Run
@@ -71,6 +71,9 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) ->
                         sample_every=cfg.plot_every, checkpoint_every=1, record_scores=False, sample_at_start=True)
     run_iterations(run, training, schedule, plot, score=score and (lambda step: score(nets, None)), resume=resume,
                    desc=f"moons {cfg.trainer}")
-    save_rejection_heatmap(cfg, nets, real, run.path / "heatmaps" / "final-rejection.png")
+    try:
+        save_rejection_heatmap(cfg, nets, real, run.path / "heatmaps" / "final-rejection.png")
+    except TooFewKept as error:  # the run itself is fine; only this picture cannot be drawn
+        run.log(f"no rejection-sampling heatmap: {error}")
     run.log(f"done: {run.path} (final heatmap {run.path / 'heatmaps' / f'epoch-{cfg.epochs:04d}.png'})")
     return TrainingResult(run, nets)
