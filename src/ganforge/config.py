@@ -205,11 +205,6 @@ PRESETS: dict[str, dict[str, dict[str, Any]]] = {
     "moons": {
         "radboud": dict(batch_size=128, epochs=10, lr_gen=1e-3, lr_disc=1e-3, lr=1e-3, loss="bce",
                         n_samples=100_000, noise=0.1, shuffle=False, seed=12345),
-        # Beyond the handout: the same networks, trainer and 10 epochs at a fifth of the learning rate,
-        # which measured better recall at seeds 2 and 4 (docs/generation-quality.md); read its
-        # rejection-sampled scores (rejection_*) beside the plain ones.
-        "modern": dict(batch_size=128, epochs=10, lr_gen=2e-4, lr_disc=2e-4, lr=2e-4, loss="bce",
-                       n_samples=100_000, noise=0.1, shuffle=False, seed=12345),
     },
     "dcgan": {
         "toronto": dict(iters=5000, batch_size=16, lr_gen=3e-4, lr_disc=6e-4, beta1=0.5, beta2=0.999,
