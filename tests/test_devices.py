@@ -124,6 +124,7 @@ def test_worker_slots_take_the_visible_gpus_in_turn(monkeypatch):
     assert sweep.visible_gpus() == []
 
 
+@pytest.mark.slow
 def test_local_workers_each_start_with_their_own_gpu(tmp_path, monkeypatch):
     """Two spawned workers on a machine pretending to have two GPUs: each child's CUDA_VISIBLE_DEVICES names one.
 
@@ -138,6 +139,7 @@ def test_local_workers_each_start_with_their_own_gpu(tmp_path, monkeypatch):
     assert sweep.os.environ["CUDA_VISIBLE_DEVICES"] == ""  # the parent's own is put back
 
 
+@pytest.mark.slow
 def test_the_sweep_page_says_where_each_run_trained(tmp_path, small_moons):
     result = sweep.run_sweep("moons", {"seed": [1, 2]}, {**small_moons, "epochs": 1, "precision": "fp32"},
                              out=tmp_path / "s", threads=1, echo=lambda *_: None)
@@ -151,6 +153,7 @@ def test_the_sweep_page_says_where_each_run_trained(tmp_path, small_moons):
 
 
 # config.json: the device and precision a run settled on.
+@pytest.mark.slow
 def test_config_json_records_the_device_and_precision_used(tmp_path, small_moons, capsys):
     api.train_moons(out=tmp_path / "auto", **small_moons)
     config = read_config(tmp_path / "auto")
@@ -165,6 +168,7 @@ def test_config_json_records_the_device_and_precision_used(tmp_path, small_moons
     assert json.loads(out)["device"] == "auto" and "on this machine: device cpu" in err
 
 
+@pytest.mark.slow
 def test_an_old_config_with_auto_resumes_here_and_records_what_auto_became(tmp_path, small_moons):
     options = {**small_moons, "epochs": 3, "precision": "fp32"}
     api.train_moons(out=tmp_path / "whole", **options)
@@ -206,6 +210,7 @@ def _pretend_trained_on_cuda(run, step: int) -> None:
     (run / "config.json").write_text(json.dumps({**read_config(run), "device": "cuda", "precision": "fp32"}))
 
 
+@pytest.mark.slow
 def test_a_gpu_run_finishes_on_the_cpu_with_resume_and_device_cpu(tmp_path, small_moons, capsys):
     options = {**small_moons, "epochs": 3, "precision": "fp32", "device": "cpu"}
     api.train_moons(out=tmp_path / "whole", **options)

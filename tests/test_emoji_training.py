@@ -110,6 +110,7 @@ def test_discriminators_judge_translations_never_reconstructions(monkeypatch, pr
 
 
 @pytest.mark.parametrize("preset", ["toronto", "radboud"])
+@pytest.mark.slow
 def test_identity_loss_is_logged_only_when_on(tmp_path, monkeypatch, preset):
     patch_emoji_data(monkeypatch)
     api.train_cyclegan(preset=preset, out=tmp_path / "on", lambda_identity=0.5, **TINY)
@@ -143,6 +144,7 @@ def test_identity_loss_pulls_a_generator_towards_leaving_its_own_style_alone():
 
 
 @pytest.mark.parametrize("kind", ["dcgan", "cyclegan"])
+@pytest.mark.slow
 def test_sigint_saves_and_resume_ends_bit_identical(tmp_path, monkeypatch, kind):
     import os
     import signal
@@ -197,6 +199,7 @@ def test_cli_rejects_negative_lambda_and_same_styles(capsys):
     assert "--lambda-identity 0.5 is a fraction of --lambda-cycle, which is 0" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch, capsys):
     from PIL import Image
 

@@ -22,6 +22,7 @@ def test_make_moons_is_standardized_and_seeded():
     ("disc-only", {"disc_loss", "gen_loss", "disc_acc", "gen_acc"}),
     ("revgrad", {"loss", "acc_real", "acc_fake"}),
 ])
+@pytest.mark.slow
 def test_each_trainer_writes_a_run_folder(tmp_path, small_moons, trainer, keys):
     result = ganforge.train_moons(trainer=trainer, out=tmp_path / "run", **small_moons)
     stats = [json.loads(line) for line in (tmp_path / "run" / "stats.jsonl").read_text().splitlines()]
@@ -34,6 +35,7 @@ def test_each_trainer_writes_a_run_folder(tmp_path, small_moons, trainer, keys):
     assert result.stats == stats
 
 
+@pytest.mark.slow
 def test_two_step_changes_both_networks_and_disc_only_trains_only_the_discriminator(tmp_path, small_moons):
     from ganforge.models.build import build_networks
     from ganforge.config import resolve
@@ -85,6 +87,7 @@ def test_resume_ends_bit_identical(tmp_path, small_moons):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.slow
 def test_cli_smoke(tmp_path, capsys):
     out = tmp_path / "cli"
     rc = main(["train", "moons", "--epochs", "1", "--n-samples", "256", "--batch-size", "64",
@@ -113,12 +116,14 @@ def test_dry_run_prints_resolved_config(capsys):
     assert config["batch_size"] == 128 and config["epochs"] == 10 and config["lr_gen"] == 0.001
 
 
+@pytest.mark.slow
 def test_same_out_is_never_overwritten(tmp_path, small_moons):
     ganforge.train_moons(out=tmp_path / "x", **small_moons)
     with pytest.raises(ganforge.GanforgeError, match="already holds a run"):
         ganforge.train_moons(out=tmp_path / "x", **small_moons)
 
 
+@pytest.mark.slow
 def test_auto_numbered_run_folders(tmp_path, small_moons):
     a = ganforge.train_moons(root=tmp_path, **small_moons)
     b = ganforge.train_moons(root=tmp_path, trainer="revgrad", **small_moons)

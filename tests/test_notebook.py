@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import matplotlib
+import pytest
 import torch
 
 import ganforge
@@ -13,6 +14,7 @@ TINY = dict(iters=4, batch_size=8, sample_every=2, log_every=2, checkpoint_every
             threads=1)
 
 
+@pytest.mark.slow
 def test_the_readme_snippet_runs_as_written(tmp_path, monkeypatch):
     snippet = re.search(r"```python\n(.*?)```", README.read_text(), re.S).group(1)
     monkeypatch.chdir(tmp_path)
@@ -23,6 +25,7 @@ def test_the_readme_snippet_runs_as_written(tmp_path, monkeypatch):
     assert matplotlib.get_backend() == backend        # the notebook keeps its plotting backend
 
 
+@pytest.mark.slow
 def test_every_public_function_on_tiny_data(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     assert set(ganforge.__all__) >= {"train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix",

@@ -225,6 +225,7 @@ def test_two_tabs_steering_at_once_leave_one_consistent_session(session):
     assert s.frame.settings == settings and s.frame.stat_names == s.step.stat_names
 
 
+@pytest.mark.slow
 def test_save_writes_a_run_that_eval_report_and_play_read(session, tmp_path, capsys):
     s = session()
     for what in ["both"] * 20 + ["disc", "gen"]:
@@ -254,6 +255,7 @@ def test_save_writes_a_run_that_eval_report_and_play_read(session, tmp_path, cap
     assert again.settings()["lr_gen"] == 5e-4 and len(again.history) == len(stats)
 
 
+@pytest.mark.slow
 def test_play_starts_from_a_train_moons_run(tmp_path, small_moons):
     result = ganforge.train_moons(out=tmp_path / "trained", **{**small_moons, "hidden_disc": 16, "threads": 1})
     cfg, _ = play_config(None, {}, tmp_path / "trained")

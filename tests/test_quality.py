@@ -61,6 +61,7 @@ def test_modern_networks_keep_their_shapes_and_spectral_norm_replaces_batch_norm
     assert len(convs) == 4 and all(torch.nn.utils.parametrize.is_parametrized(c, "weight") for c in convs)
 
 
+@pytest.mark.slow
 def test_modern_dcgan_keeps_its_average_in_checkpoints_resumes_bit_for_bit_and_samples_from_it(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     options = {**TINY, **MODERN}
@@ -149,6 +150,7 @@ def test_the_component_term_is_the_cross_entropy_of_the_classifiers_guess_and_tr
     assert {id(p) for p in mixture.classifier.parameters()} <= {id(p) for p in mixture.parameters()}
 
 
+@pytest.mark.slow
 def test_moons_with_a_mixture_train_and_score_the_rejection_variant(tmp_path, small_moons):
     api.train_moons(out=tmp_path / "m", generators=2, precision="fp32", **small_moons)
     config = json.loads((tmp_path / "m" / "config.json").read_text())
@@ -166,6 +168,7 @@ def test_moons_with_a_mixture_train_and_score_the_rejection_variant(tmp_path, sm
 
 
 @pytest.mark.parametrize("trainer", ["two-step", "revgrad"])
+@pytest.mark.slow
 def test_moons_keep_an_average_that_samples_and_scores_use(tmp_path, small_moons, trainer):
     result = api.train_moons(out=tmp_path / "m", trainer=trainer, ema=0.9, precision="fp32", **small_moons)
     nets = result.networks
@@ -213,6 +216,7 @@ def test_rejection_keeps_the_points_with_higher_d():
     assert kept.points[:, 0].mean() > plain[:, 0].mean() + 0.1 * plain[:, 0].std()
 
 
+@pytest.mark.slow
 def test_too_strict_a_rejection_is_an_error_naming_the_option_and_leaves_the_plain_scores(tmp_path, small_moons,
                                                                                            monkeypatch):
     monkeypatch.setattr(rejection, "MAX_ROUNDS", 1)

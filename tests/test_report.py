@@ -114,6 +114,7 @@ def test_run_report_of_an_unfinished_run(tmp_path):
     assert len(embedded_images(html)) >= 4  # the sample grids written so far are shown
 
 
+@pytest.mark.slow
 def test_real_moons_run_report(tmp_path, small_moons):
     from ganforge.api import train_moons
 
@@ -224,6 +225,7 @@ def test_live_mirror_writes_only_what_is_new_at_each_sync(tmp_path):
 
 
 @needs_tensorboard
+@pytest.mark.slow
 def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_moons, monkeypatch):
     from ganforge import api
     from ganforge.runs import Run
@@ -245,6 +247,7 @@ def test_training_mirrors_itself_into_tensorboard_while_it_runs(tmp_path, small_
 
 
 # Reports read files only.
+@pytest.mark.slow
 def test_report_modules_import_no_training_code():
     """Reports are built from run folders' files: importing them loads no training, inference, workflow,
     network or feature-network code, and only the TensorBoard export touches torch directly."""

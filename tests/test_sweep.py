@@ -102,6 +102,7 @@ def test_bad_values_are_refused_before_any_run(tmp_path, capsys, argv, message):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_folder_holding_other_settings_is_refused(tmp_path, tiny):
     run_sweep("cyclegan", {"seed": [1, 2]}, {**tiny, "iters": 2}, out=tmp_path / "s", threads=1, report=False,
               echo=lambda *_: None)

@@ -170,6 +170,7 @@ def test_pix2pix_trains_on_pairs_of_the_same_emoji_from_the_training_split(tmp_p
 # Training, resuming, translating, scoring.
 
 @pytest.mark.parametrize("kind", ["cut", "pix2pix"])
+@pytest.mark.slow
 def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatch, kind):
     patch_emoji_data(monkeypatch)
     train = api.TRAINERS[kind]
@@ -198,6 +199,7 @@ def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatc
                  str(tmp_path / "in.png"), "--out", str(tmp_path / "t")]) != 0
 
 
+@pytest.mark.slow
 def test_colour_terms_are_logged_only_when_on_and_train_the_cyclegan(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     api.train_cyclegan(out=tmp_path / "on", lambda_colour=10.0, lambda_palette=1.0, **TINY)
@@ -260,6 +262,7 @@ def test_mean_colour_error_is_the_lab_distance_of_the_drawn_pixels():
 
 # The comparison page.
 
+@pytest.mark.slow
 def test_compare_puts_methods_side_by_side_on_the_same_test_emojis(tmp_path, monkeypatch):
     from PIL import Image
 
@@ -349,6 +352,7 @@ def test_an_unknown_domain_is_refused_naming_the_ones_found(tmp_path, capsys):
     assert "--image-size 64: the DCGAN generator draws 32x32 images" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_one_folder_of_images_trains_a_dcgan_and_64_pixels_train_every_translator(tmp_path):
     root = _folder_of(tmp_path / "Faces", (220, 180, 40), 30)
     assert main(["train", "dcgan", "--data-dir", str(root), "--style", "faces", "--iters", "2", "--batch-size", "4",

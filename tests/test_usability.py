@@ -14,6 +14,7 @@ TINY = dict(iters=4, batch_size=8, sample_every=2, log_every=2, checkpoint_every
             threads=1)
 
 
+@pytest.mark.slow
 def test_resume_may_extend_a_finished_run_and_change_where_it_runs_but_nothing_else(tmp_path, monkeypatch, capsys):
     patch_emoji_data(monkeypatch)
     api.train_cyclegan(out=tmp_path / "long", **{**TINY, "iters": 6})
@@ -84,6 +85,7 @@ def test_translate_a_whole_test_set_into_files_and_an_index_page(tmp_path, monke
     assert page.count("<tr>") == n + 1 and "true target" in page
 
 
+@pytest.mark.slow
 def test_sample_never_overwrites_and_version_and_the_runs_overview(tmp_path, monkeypatch, capsys):
     from ganforge import __version__
 

@@ -267,7 +267,8 @@ def build_parser() -> Parser:
     bench.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
     bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[default: auto]")
     bench.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"], help="[default: auto]")
-    bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores) [default: 0]")
+    bench.add_argument("--threads", type=int, default=0, help="CPU threads (0: the cores other work leaves free, decided for each model; "
+                       "pass the core count for comparable runs) [default: 0]")
     bench.add_argument("--compile", action="store_true",
                        help="time loop and bare with torch.compile'd networks (compiled during warm-up)")
     bench.set_defaults(func=cmd_bench)

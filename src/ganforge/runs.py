@@ -167,19 +167,12 @@ class Run:
             (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
             yield run
             fsync_dir(staging)
-            while True:
-                numbers = [int(m.group(1)) for p in root.iterdir() if (m := _NUMBERED.match(p.name))]
-                path = root / f"{max(numbers, default=0) + 1:05d}-{tag}"
-                try:
-                    path.mkdir()  # claim the number (race-safe), then put the finished folder in its place
-                except FileExistsError:
-                    continue
-                try:
-                    os.rename(staging, path)  # replaces the empty folder just claimed
-                except OSError:
-                    path.rmdir()
-                    raise
-                break
+            path = _next_numbered_dir(root, tag)  # claim the number (race-safe), then put the folder in its place
+            try:
+                os.rename(staging, path)  # replaces the empty folder just claimed
+            except OSError:
+                path.rmdir()
+                raise
             fsync_dir(root)
             run.path = path
         finally:

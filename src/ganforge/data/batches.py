@@ -51,14 +51,10 @@ class BatchSampler:
                  name: str = "images"):
         self.images, self.channels_last = images, channels_last
         self.order = EpochOrder(images.shape[0], batch_size, seed, images.device, name)
-        self.per_epoch = self.order.per_epoch
-
-    def indices(self, step: int) -> torch.Tensor:
-        return self.order.indices(step)
 
     def batch(self, step: int) -> torch.Tensor:
         """The float batch of iteration `step` (0-based)."""
-        return to_model_range(self.images[self.indices(step)], self.channels_last)
+        return to_model_range(self.images[self.order.indices(step)], self.channels_last)
 
 
 _FLIP_STREAM = 1 << 62  # keeps the flip draws' generator seeds apart from the epoch orders' (seed * 1,000,003 + epoch)

@@ -21,12 +21,8 @@ from ..data.images import load_image
 from ..errors import GanforgeError
 from ..fileio import write_text_atomically
 from ..pictures.grids import save_grid
+from ..scoring import direction_name
 from .load import load_trained
-
-def direction_name(source: str, target: str) -> str:
-    """The one way a direction is printed: apple2windows."""
-    return f"{source}2{target}"
-
 
 def parse_direction(text: str | None, cfg) -> str:
     """'forward' or 'backward' for a --direction such as apple2windows, apple-windows or apple->windows."""
@@ -34,7 +30,7 @@ def parse_direction(text: str | None, cfg) -> str:
         return "forward"
     given = text.strip().lower()
     for direction, (a, b) in (("forward", (cfg.source, cfg.target)), ("backward", (cfg.target, cfg.source))):
-        if given in (f"{a}2{b}", f"{a}-{b}", f"{a}->{b}", f"{a}→{b}"):
+        if given in (direction_name(a, b), f"{a}-{b}", f"{a}->{b}", f"{a}→{b}"):
             return direction
     raise GanforgeError(f"--direction must be {direction_name(cfg.source, cfg.target)} or "
                         f"{direction_name(cfg.target, cfg.source)} (or written with - or ->) for this run; "
@@ -55,7 +51,8 @@ def translate_images(generator, images_u8: torch.Tensor) -> torch.Tensor:
     return to_uint8(generator(to_model_range(images_u8)))
 
 
-def _styles(cfg, direction: str) -> tuple[str, str]:
+def direction_styles(cfg, direction: str) -> tuple[str, str]:
+    """(source style, target style) of a run's 'forward' or 'backward' translator."""
     return (cfg.source, cfg.target) if direction == "forward" else (cfg.target, cfg.source)
 
 
@@ -65,7 +62,7 @@ def translate_files(run_dir, direction: str | None, images: list, out_dir, scale
     networks' size (NAME-DIR-32.png) and enlarged `scale` times (NAME-DIR-x4.png). Returns the paths."""
     cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
     which = parse_direction(direction, cfg)
-    generator, name = translator(nets, which, run_dir), direction_name(*_styles(cfg, which))
+    generator, name = translator(nets, which, run_dir), direction_name(*direction_styles(cfg, which))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -85,7 +82,7 @@ def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None
     showing source | translation | true target (where the test sets pair them). Returns index.html."""
     cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
     which = parse_direction(direction, cfg)
-    generator, (src, dst) = translator(nets, which, run_dir), _styles(cfg, which)
+    generator, (src, dst) = translator(nets, which, run_dir), direction_styles(cfg, which)
     data = emoji_datasets.load_emoji_splits(cfg, [src, dst])
     test_src, test_dst = data[src]["test"], data[dst]["test"]
     translated = translate_images(generator, test_src.images)
@@ -96,7 +93,7 @@ def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None
         stem = re.sub(r"[^A-Za-z0-9._-]", "_", str(name)) or f"{i:04d}"
         cells = {"source": save_grid(test_src.images[i:i + 1], out_dir / "images" / f"{stem}-source.png",
                                      ncol=1, pad=0, scale=1),
-                 "translation": save_grid(translated[i:i + 1], out_dir / "images" / f"{stem}-{src}2{dst}.png",
+                 "translation": save_grid(translated[i:i + 1], out_dir / "images" / f"{stem}-{direction_name(src, dst)}.png",
                                           ncol=1, pad=0, scale=1)}
         if i in pairs:
             j = pairs[i]

@@ -7,6 +7,6 @@ images.py prepare those inputs per kind, hooks.py hands training a scorer.
 Importing the package loads only the engine (reports use it to read metric keys);
 import the other modules by name.
 """
-from .engine import EVAL_SEED, Inputs, describe, direction_prefix, merge, score_metrics
+from .engine import EVAL_SEED, Inputs, describe, direction_name, direction_prefix, merge, score_metrics
 
-__all__ = ["EVAL_SEED", "Inputs", "describe", "direction_prefix", "merge", "score_metrics"]
+__all__ = ["EVAL_SEED", "Inputs", "describe", "direction_name", "direction_prefix", "merge", "score_metrics"]

@@ -189,9 +189,14 @@ def describe(keys) -> dict[str, dict]:
     return info
 
 
+def direction_name(source: str, target: str) -> str:
+    """The one way a translation direction is written (run folders, file names, messages): apple2windows."""
+    return f"{source}2{target}"
+
+
 def direction_prefix(source: str, target: str) -> str:
     """How a translation direction's keys begin: apple2windows_."""
-    return f"{source}2{target}_"
+    return direction_name(source, target) + "_"
 
 
 _DIRECTION = re.compile(r"^([A-Za-z]+)2([A-Za-z]+)_$")

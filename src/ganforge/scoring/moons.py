@@ -17,11 +17,12 @@ REJECTION = "rejection_"  # key prefix of the scores of rejection-sampled points
 
 
 def score_points(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor, seed: int = 0,
-                 n: int = 2000) -> Scores:
+                 n: int = 2000, floor: bool = True) -> Scores:
     """Every registered point metric on seeded subsamples of n points.
 
     value: real vs fake. floor: real vs real_ref, an independent real sample, on
     the same real subsample, so the two numbers differ only in the second set.
+    floor=False scores the values only (a second generator against the same floors).
     """
     sets = {"real": real, "fake": fake, "real_ref": real_ref}
     for what, x in sets.items():
@@ -32,8 +33,8 @@ def score_points(real: torch.Tensor, fake: torch.Tensor, real_ref: torch.Tensor,
                                 f"(pass a smaller n or more points)")
     gen = torch.Generator().manual_seed(seed)
     real, fake, real_ref = (x.detach().cpu()[torch.randperm(x.shape[0], generator=gen)[:n]] for x in sets.values())
-    return score_metrics(metrics_in({"points"}), Inputs(reference=real, seed=seed),
-                         {"value": fake, "floor": real_ref})
+    candidates = {"value": fake, "floor": real_ref} if floor else {"value": fake}
+    return score_metrics(metrics_in({"points"}), Inputs(reference=real, seed=seed), candidates)
 
 
 @torch.no_grad()
@@ -59,12 +60,13 @@ def score_moons(generator, cfg, discriminator=None) -> Scores:
     except TooFewKept as error:  # a discriminator sure of nearly every point: the plain scores still stand
         scores.notes.append(f"not scored (rejection_*): {error}")
         return scores
-    rejected = score_points(real, kept.points, real_ref, seed=EVAL_SEED, n=MOONS_POINTS)
+    # The floors are those of the plain scores: score the kept points' values only.
+    rejected = score_points(real, kept.points, real_ref, seed=EVAL_SEED, n=MOONS_POINTS, floor=False)
     for key, value in rejected.values.items():
-        if rejected.info[key]["role"] == "value":  # the floors are the same as without rejection
+        if rejected.info[key]["role"] == "value":
             scores.values[REJECTION + key] = value
             # Its baselines name the floor keys, which the plain scores already hold.
-            info = rejected.info[key]
+            info = scores.info[key]
             scores.info[REJECTION + key] = {**info, "label": f"{info['label']} after rejection", "extras": []}
     scores.values[REJECTION + "acceptance_rate"] = kept.acceptance_rate
     scores.info[REJECTION + "acceptance_rate"] = {

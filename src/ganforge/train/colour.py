@@ -14,6 +14,8 @@ Images are in the model range [-1, 1].
 """
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 
@@ -26,10 +28,16 @@ HISTOGRAM_SIGMA = 0.5  # kernel width in bins: a pixel's weight spreads to its n
 HISTOGRAM_POOL = 2     # the palette loss reads 2x2-averaged images: 4x less work, the same flat colours
 
 
+@functools.cache
+def _uv_on(device: torch.device) -> torch.Tensor:
+    """_UV on `device`, copied there once rather than at every step."""
+    return _UV.to(device)
+
+
 def chroma(images: torch.Tensor) -> torch.Tensor:
     """(B, 3, H, W) in [-1, 1] -> (B, 2, H, W): the U and V of YUV."""
     rgb = (images.float() + 1) / 2
-    return torch.einsum("kc,bchw->bkhw", _UV.to(rgb.device), rgb)
+    return torch.einsum("kc,bchw->bkhw", _uv_on(rgb.device), rgb)
 
 
 def colour_anchor_loss(source: torch.Tensor, translated: torch.Tensor, block: int = ANCHOR_BLOCK) -> torch.Tensor:
@@ -80,7 +88,10 @@ class ColourTerms:
         """(weighted sum to add to the generator's loss, [the detached terms in stat_names order]).
 
         Computed in fp32 even inside an autocast region: histograms of bf16 weights lose the small bins.
+        With both terms off: (0.0, []), and no work.
         """
+        if not self.stat_names:
+            return 0.0, []
         with torch.autocast(translated.device.type, enabled=False):
             return self._terms(source, translated.float(), real_target)
 

@@ -81,10 +81,8 @@ class TwoOptimizerCycleStep:
             if terms.identity_on:
                 idt = terms.identity(g_there, real_dst)
                 total = total + terms.lambda_identity * idt
-            colour = []
-            if terms.colour.stat_names:
-                extra, colour = terms.colour(real_src, fake, real_dst)
-                total = total + extra
+            extra, colour = terms.colour(real_src, fake, real_dst)
+            total = total + extra
         self.opt_gen.zero_grad(set_to_none=True)
         total.backward()
         self.opt_gen.step()
@@ -167,12 +165,10 @@ class RevGradCycleStep:
                 # G_ba should leave a real A image alone, G_ab a real B image.
                 identity = [self.terms.identity(n.g_ba, real_a), self.terms.identity(n.g_ab, real_b)]
                 total = total + self.terms.lambda_identity * (identity[0] + identity[1])
-            colour = []
-            if self.terms.colour.stat_names:
-                extra_ab, colour_ab = self.terms.colour(real_a, fake_ab, real_b)
-                extra_ba, colour_ba = self.terms.colour(real_b, fake_ba, real_a)
-                total = total + extra_ab + extra_ba
-                colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]
+            extra_ab, colour_ab = self.terms.colour(real_a, fake_ab, real_b)
+            extra_ba, colour_ba = self.terms.colour(real_b, fake_ba, real_a)
+            total = total + extra_ab + extra_ba
+            colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]
         self.optimizer.zero_grad(set_to_none=True)
         total.backward()
         self.optimizer.step()

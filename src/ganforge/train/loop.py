@@ -84,9 +84,13 @@ def _start(run: Run, training: Training, resume: bool, word: str) -> Progress:
 
 def timing(progress: Progress, per_step: int) -> dict:
     """How long training took, for metrics.json: seconds in all, and per 1,000 iterations."""
-    iterations = progress.step * per_step
-    return {"train_seconds": round(progress.train_seconds, 2), "iterations": iterations,
-            "seconds_per_1000_iterations": round(1000 * progress.train_seconds / max(iterations, 1), 2)}
+    return timing_of(progress.train_seconds, progress.step * per_step)
+
+
+def timing_of(train_seconds: float, iterations: int) -> dict:
+    """metrics.json's timing entry for `iterations` that took `train_seconds`."""
+    return {"train_seconds": round(train_seconds, 2), "iterations": iterations,
+            "seconds_per_1000_iterations": round(1000 * train_seconds / max(iterations, 1), 2)}
 
 
 @contextlib.contextmanager

@@ -344,6 +344,14 @@ def matmul_peak_gflops(precision: str, device: torch.device, n: int = 2048, repe
     return 2 * n ** 3 / min(times) / 1e9
 
 
+def _peak(peaks: dict, hw: Hardware) -> float:
+    """The matmul peak of hw's precision and device, measured once per bench run."""
+    key = (hw.precision, str(hw.device))
+    if key not in peaks:
+        peaks[key] = matmul_peak_gflops(hw.precision, hw.device)
+    return peaks[key]
+
+
 def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", device: str = "auto",
               threads: int = 0, compile: bool = False) -> list[dict]:
     """One row per model; with `compile`, loop and bare use torch.compile'd networks (compiled in warm-up)."""
@@ -369,8 +377,7 @@ def run_bench(models=MODELS, quick: bool = False, precision: str = "auto", devic
                    "loop_over_bare": row["loop_it_per_s"] / row["bare_it_per_s"],
                    "gflop_per_iter": row["flops_per_iter"] / 1e9,
                    "loop_gflop_per_s": row["flops_per_iter"] * row["loop_it_per_s"] / 1e9,
-                   "matmul_peak_gflop_per_s": peaks.setdefault(
-                       (hw.precision, str(hw.device)), matmul_peak_gflops(hw.precision, hw.device)),
+                   "matmul_peak_gflop_per_s": _peak(peaks, hw),
                    "loop_over_handout": _ratio(row["loop_it_per_s"], row["handout_it_per_s"]),
                    "full_run_iters": full,
                    "projected_full_run_min_loop": full / row["loop_it_per_s"] / 60,

@@ -13,13 +13,12 @@ from pathlib import Path
 import torch
 
 from .. import config as config_mod
-from ..data.convert import to_model_range, to_uint8
 from ..data.emoji import datasets as emoji_datasets
 from ..data.emoji import paired_indices
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
 from ..inference import load_trained
-from ..inference.translate import parse_direction
+from ..inference.translate import direction_styles, parse_direction, translate_images
 from ..pictures.grids import save_grid
 from ..report.compare_page import write_compare_report
 from ..runs import Run
@@ -47,11 +46,10 @@ def run_label(config: dict) -> str:
     return name + (f" ({', '.join(changed)})" if changed else "")
 
 
-def _translator(nets, config: dict, source: str, target: str):
+def _translator(nets, cfg, source: str, target: str):
+    """The run's translator from `source` to `target`, or None when it has no such direction."""
     for direction, (there, _) in nets.translators().items():
-        src, dst = ((config["source"], config["target"]) if direction == "forward"
-                    else (config["target"], config["source"]))
-        if (src, dst) == (source, target):
+        if direction_styles(cfg, direction) == (source, target):
             return there
     return None
 
@@ -82,12 +80,11 @@ def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMO
     columns, entries = [sources], []
     for i, run in enumerate(runs):
         cfg, nets = load_trained(run.path)
-        there = _translator(nets, run.config, source, target)
+        there = _translator(nets, cfg, source, target)
         if there is None:
             raise GanforgeError(f"{run.path} translates {run.config['source']} -> {run.config['target']} only; "
                                 f"the comparison is {source} -> {target}")
-        with torch.no_grad():
-            columns.append(to_uint8(there(to_model_range(sources))))
+        columns.append(translate_images(there, sources))
         entries.append(_entry(run, labels[i] if labels else run_label(run.config), source, target))
     columns.append(targets)
 

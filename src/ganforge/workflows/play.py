@@ -67,6 +67,7 @@ from ..runs import STATS, Run, checkpoint_name
 from ..scoring.hooks import scorer_for
 from ..train import checkpoint
 from ..train.losses import adversarial_loss
+from ..train.loop import timing_of
 from ..train.moons import moons_step, prepare_moons
 from ..train.steps import RevGradGAN, TwoStepGAN
 
@@ -388,10 +389,14 @@ class PlaySession:
             values, which = step.discriminator_step(real), ("disc_loss", "disc_acc")
         else:
             values, which = step.generator_step(size), ("gen_loss", "gen_acc")
-        index = [names.index(n) for n in which]
-        self._sums[index] += values
-        for i in index:
-            self._counts[i] += 1
+        if which is names:  # the usual case: every statistic, no index to build
+            self._sums += values
+            self._counts = [c + 1 for c in self._counts]
+        else:
+            index = [names.index(n) for n in which]
+            self._sums[index] += values
+            for i in index:
+                self._counts[i] += 1
         self.iteration += 1
         now = time.perf_counter()
         self.train_seconds += now - started
@@ -653,9 +658,8 @@ class PlaySession:
             save_figure(fig, run.path / "heatmaps" / f"epoch-{step:04d}.png")
             self._stop_if_closing()
             scores = scorer_for("moons", saved_cfg)(snap.nets)
-            timing = {"train_seconds": round(snap.train_seconds, 2), "iterations": snap.iteration,
-                      "seconds_per_1000_iterations": round(1000 * snap.train_seconds / max(snap.iteration, 1), 2)}
-            run.write_metrics(step, scores, checkpoint=checkpoint_name(step), timing=timing)
+            run.write_metrics(step, scores, checkpoint=checkpoint_name(step),
+                              timing=timing_of(snap.train_seconds, snap.iteration))
             self._stop_if_closing()
         report = None
         if not self._closing.is_set():

@@ -156,12 +156,10 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(session: PlaySession, host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
-          echo=_say, sock: socket.socket | None = None) -> None:
-    """Serve the page for `session` until Ctrl-C (or SIGTERM); then stop the trainer cleanly.
-
-    sock: a socket already listening on host:port (else one is opened here)."""
-    _need_web_library()
+def serve(session: PlaySession, sock: socket.socket, host: str = "127.0.0.1", open_browser: bool = True,
+          echo=_say) -> None:
+    """Serve the page for `session` on `sock` (listening on host) until Ctrl-C (or SIGTERM); then stop the
+    trainer cleanly. The caller has checked that the web library is there (run_play)."""
     import uvicorn  # the optional `play` extra (see _need_web_library)
 
     stopping = threading.Event()
@@ -171,7 +169,6 @@ def serve(session: PlaySession, host: str = "127.0.0.1", port: int = 8765, open_
             stopping.set()  # end the frame streams, or the server would wait for them forever
             super().handle_exit(sig, frame)
 
-    sock = sock or listen(host, port)
     port = sock.getsockname()[1]
     shown = host if _is_loopback(host) else "127.0.0.1"
     url = f"http://{'[' + shown + ']' if ':' in shown else shown}:{port}/"
@@ -229,4 +226,4 @@ def run_play(preset: str | None = None, options: dict | None = None, run=None, o
     except BaseException:
         sock.close()
         raise
-    serve(session, host, port, open_browser, echo, sock=sock)
+    serve(session, sock, host, open_browser, echo)

@@ -15,6 +15,7 @@ from ..report import write_report
 from ..report.summary import end_of_run
 from ..report.tensorboard import live_mirror
 from ..runs import CONFIG, Run, checkpoint_step
+from ..scoring import direction_name
 from ..scoring.hooks import scorer_for
 from ..train.cut import train_cut
 from ..train.cyclegan import train_cyclegan
@@ -38,7 +39,7 @@ def run_tag(kind: str, cfg) -> str:
         return f"moons-{cfg.trainer}"
     if kind == "dcgan":
         return f"dcgan-{cfg.style}"
-    return f"{kind}-{cfg.source}2{cfg.target}"
+    return f"{kind}-{direction_name(cfg.source, cfg.target)}"
 
 
 def settle_hardware(cfg, strict: bool = True):
