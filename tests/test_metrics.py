@@ -10,13 +10,14 @@ from ganforge.data.moons import make_moons
 from ganforge.errors import GanforgeError
 from ganforge.metrics import (METRICS, SCOPES, colour_histograms, coverage, density, energy_distance,
                               frechet_distance, frechet_distance_from_stats, get_metric, grid_js, grid_kl,
-                              histogram_match, kid, laplacian_pyramid, list_metrics, mmd2, precision, psnr, recall,
+                              histogram_match, kid, laplacian_pyramid, list_metrics, mmd2, mmd2_biased, precision, psnr,
+                              recall,
                               fit_palette_probe, register, ssim, swd)
 from ganforge.metrics.ssim import K1, MAX_PSNR
 from ganforge.scoring.images import score_translation
 from ganforge.scoring.moons import score_points
 
-MOONS = ["mmd2", "energy", "grid_kl", "grid_js", "precision", "recall", "density", "coverage"]
+MOONS = ["mmd2", "mmd2_biased", "energy", "grid_kl", "grid_js", "precision", "recall", "density", "coverage"]
 TRANSLATION = ["l1_translation", "l1_identity", "l1_histmatch", "ssim_translation", "ssim_identity", "cycle_psnr"]
 
 
@@ -98,6 +99,10 @@ def test_mmd2_matches_the_unbiased_formula_with_median_bandwidth():
     kyy = sum(k(a, b) for i, a in enumerate(ys) for j, b in enumerate(ys) if i != j) / (5 * 4)
     kxy = sum(k(a, b) for a in xs for b in ys) / (6 * 5)
     assert mmd2(x, y) == pytest.approx(kxx + kyy - 2 * kxy, rel=1e-9)
+    # The biased estimate counts the pairs of a point with itself too: k = 1 on the diagonal.
+    vxx, vyy = (kxx * 30 + 6) / 36, (kyy * 20 + 5) / 25
+    assert mmd2_biased(x, y) == pytest.approx(vxx + vyy - 2 * kxy, rel=1e-9)
+    assert mmd2_biased(x, x) == pytest.approx(0, abs=1e-12) and mmd2(x, x) < 0   # the unbiased one dips below 0
 
 
 def test_energy_distance_matches_the_formula():
@@ -151,8 +156,8 @@ def _worse(name, value, floor):
 def test_moons_metrics_same_distribution_sits_at_the_floor(moons):
     res = moons_metrics(moons["real"], moons["same"], moons["ref"], n=1000)
     assert set(res) == {m.name for m in METRICS.values() if m.scope == "points"}
-    tolerance = {"mmd2": 0.002, "energy": 0.01, "grid_kl": 0.1, "grid_js": 0.03, "precision": 0.03,
-                 "recall": 0.03, "density": 0.1, "coverage": 0.03, "w1": 0.05}
+    tolerance = {"mmd2": 0.002, "mmd2_biased": 0.002, "energy": 0.01, "grid_kl": 0.1, "grid_js": 0.03,
+                 "precision": 0.03, "recall": 0.03, "density": 0.1, "coverage": 0.03, "w1": 0.05}
     for name, r in res.items():
         assert set(r) == {"value", "floor"}
         assert abs(r["value"] - r["floor"]) < tolerance[name], (name, r)
@@ -170,7 +175,8 @@ def test_moons_metrics_collapse_to_one_moon_is_caught_by_the_mode_sensitive_metr
     upper = moons["same"][moons["same"][:, 1] > 0.3]
     collapsed = upper[torch.randint(len(upper), (3000,), generator=torch.Generator().manual_seed(0))]
     res = moons_metrics(moons["real"], collapsed, moons["ref"], n=1000)
-    for name in ["mmd2", "energy", "grid_kl", "grid_js", "recall", "coverage"] + (["w1"] if "w1" in res else []):
+    for name in ["mmd2", "mmd2_biased", "energy", "grid_kl", "grid_js", "recall", "coverage"] + (
+            ["w1"] if "w1" in res else []):
         assert _worse(name, res[name]["value"], res[name]["floor"]), (name, res[name])
     assert res["recall"]["value"] < 0.7
     assert res["precision"]["value"] > 0.9  # precision cannot see a dropped mode: that is recall's job

@@ -266,6 +266,17 @@ def test_play_starts_from_a_train_moons_run(tmp_path, small_moons):
         play_config("radboud", {}, tmp_path / "trained")
 
 
+@pytest.mark.slow
+def test_play_continues_a_run_with_decayed_rates_at_the_constant_ones(tmp_path, small_moons):
+    ganforge.train_moons(out=tmp_path / "decayed", lr_decay="linear", **{**small_moons, "hidden_disc": 16})
+    cfg, _ = play_config(None, {}, tmp_path / "decayed")
+    assert cfg.lr_decay == "none"
+    s = PlaySession(cfg, out=tmp_path / "runs", run_dir=tmp_path / "decayed")
+    # The checkpoint's rates were 1/16 of the configured ones (iteration 15 of 16); play trains at the config's.
+    assert [o.param_groups[0]["lr"] for o in s.step.optimizers.values()] == [cfg.lr_gen, cfg.lr_disc]
+    assert play_config(None, {"lr_decay": "linear"})[0].lr_decay == "none"
+
+
 def test_a_staged_run_folder_appears_whole_or_not_at_all(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         with Run.create_staged({"kind": "moons"}, "moons-x", root=tmp_path) as run:

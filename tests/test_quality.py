@@ -179,6 +179,42 @@ def test_moons_keep_an_average_that_samples_and_scores_use(tmp_path, small_moons
     assert all(torch.equal(reloaded.generator_ema.state_dict()[k], average[k]) for k in average)
 
 
+def test_linear_decay_sets_each_iterations_rates_and_survives_a_loaded_optimizer_state():
+    from ganforge.train.lr_decay import LinearDecay
+    a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    opts = {"gen": torch.optim.Adam(a.parameters(), lr=1e-3), "disc": torch.optim.Adam(b.parameters(), lr=4e-3)}
+    decay = LinearDecay(opts, total=10)
+    decay(0)
+    assert [o.param_groups[0]["lr"] for o in opts.values()] == [1e-3, 4e-3]
+    decay(5)
+    assert [o.param_groups[0]["lr"] for o in opts.values()] == pytest.approx([5e-4, 2e-3])
+    # A checkpoint saved mid-run holds decayed rates and replaces the group dicts; the decay still
+    # scales the initial rates, not the loaded ones.
+    opts["gen"].load_state_dict(opts["gen"].state_dict())
+    decay(9)
+    assert [o.param_groups[0]["lr"] for o in opts.values()] == pytest.approx([1e-4, 4e-4])
+    decay(10)
+    assert opts["disc"].param_groups[0]["lr"] == 0.0
+
+
+@pytest.mark.slow
+def test_moons_with_decaying_rates_differ_from_constant_ones_and_resume_bit_for_bit(tmp_path, small_moons):
+    import shutil
+
+    from ganforge.train import checkpoint
+    options = {**small_moons, "epochs": 3, "precision": "fp32"}
+    constant = api.train_moons(out=tmp_path / "c", **options).stats
+    whole = api.train_moons(out=tmp_path / "whole", lr_decay="linear", **options)
+    assert whole.stats[0] != constant[0]  # from the second iteration on, the rates are lower
+    api.train_moons(out=tmp_path / "part", lr_decay="linear", **options)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000003")
+    resumed = api.train_moons(resume=tmp_path / "part")
+    assert resumed.stats == whole.stats
+    _, x = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000003")
+    _, y = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000003")
+    assert all(torch.equal(x[k], y[k]) for k in x)
+
+
 def test_rejection_is_refused_for_image_runs(tmp_path, monkeypatch, capsys):
     patch_emoji_data(monkeypatch)
     api.train_dcgan(out=tmp_path / "d", **{**TINY, "iters": 3, "checkpoint_every": 3})

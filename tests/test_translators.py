@@ -233,6 +233,35 @@ def test_paired_flips_mirror_both_images_of_a_pair_alike_and_repeat_on_resume():
                for x in (plain.batch(s)[0] for s in range(6)))    # off by default: nothing moves
 
 
+def test_paired_shifts_move_both_images_of_a_pair_alike_within_the_limit_and_repeat_on_resume():
+    # One dark pixel at (3, 4) of a white 8x8 image; a shift by (dy, dx) moves it to (3 + dy, 4 + dx).
+    images = torch.full((8, 3, 8, 8), 255, dtype=torch.uint8)
+    images[:, :, 3, 4] = 0
+    pairs = (torch.arange(8), torch.arange(8))
+    moved = set()
+    for step in range(6):
+        a, b = PairedBatchSampler(images, images.clone(), pairs, 4, seed=5, shift=2).batch(step)
+        assert torch.equal(a, b)
+        again = PairedBatchSampler(images, images.clone(), pairs, 4, seed=5, shift=2).batch(step)
+        assert torch.equal(again[0], a)
+        for image in a:
+            marks = (image[0] < 0).nonzero().tolist()
+            assert len(marks) == 1 and (image[0] > 0).sum() == 63    # the border's white fills in
+            (row, column), = marks
+            assert abs(row - 3) <= 2 and abs(column - 4) <= 2
+            moved.add((row - 3, column - 4))
+    assert len(moved) >= 8                                      # many of the 25 offsets drawn
+
+
+def test_shallower_unets_translate_at_full_size_and_the_default_keeps_its_parameter_names():
+    from ganforge.models.unet import UNetTranslator
+    for depth in (2, 3, 4, 5):
+        assert UNetTranslator(4, depth)(torch.zeros(2, 3, 32, 32)).shape == (2, 3, 32, 32)
+    full, shallow = UNetTranslator(4).state_dict(), UNetTranslator(4, depth=3).state_dict()
+    assert "downs.4.0.weight" in full and "ups.3.1.weight" in full    # five halvings, four up levels
+    assert "downs.3.0.weight" not in shallow and "ups.1.1.weight" in shallow and "ups.2.1.weight" not in shallow
+
+
 def test_cli_trains_cut_and_pix2pix(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     for kind in ("cut", "pix2pix"):

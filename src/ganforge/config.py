@@ -49,6 +49,8 @@ class MoonsConfig(CommonConfig):
                          min_exclusive=True)
     lr: float = opt(1e-3, "Adam learning rate of the single optimizer (revgrad)", min=0.0, min_exclusive=True)
     shuffle: bool = opt(False, "shuffle the points every epoch (the handout does not)")
+    lr_decay: str = opt("none", "learning rates over the run: none (constant, as in the handout) or linear "
+                        "(falling to zero by the last iteration; beyond the handout)", choices=["none", "linear"])
     noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
     hidden_disc: int = opt(1024, "width of the discriminator's two hidden layers", min=1)
     plot_every: int = opt(1, "draw the discriminator heatmap every N epochs (0: only at the end)", min=0)
@@ -194,6 +196,10 @@ class Pix2PixConfig(TranslationConfig):
     lr: float = opt(2e-4, "Adam learning rate (generator and discriminator)", min=0.0, min_exclusive=True)
     flip: bool = opt(False, "mirror half of each batch's pairs left-right (source and target alike): twice the "
                      "pairs to learn from")
+    shift: int = opt(0, "move each pair by up to this many pixels in x and y (source and target alike, the "
+                     "border's colour filling in): pairs at other positions to learn from", min=0, max=8)
+    depth: int = opt(5, "halvings of the U-Net: 5 reaches 1x1, where every output pixel sees the whole emoji; "
+                     "3 stops at 4x4", min=2, max=5)
 
 
 KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig,

@@ -65,22 +65,36 @@ class PairedBatchSampler:
 
     def __init__(self, images_a: torch.Tensor, images_b: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor],
                  batch_size: int, seed: int, channels_last: bool = False, name: str = "the pairs",
-                 flip: bool = False):
+                 flip: bool = False, shift: int = 0):
         self.images_a, self.images_b, self.channels_last = images_a, images_b, channels_last
         self.pair_a, self.pair_b = (p.to(images_a.device) for p in pairs)
         self.order = EpochOrder(len(self.pair_a), batch_size, seed, images_a.device, name)
-        self.seed, self.flip = seed, flip
+        self.seed, self.flip, self.shift = seed, flip, shift
 
     def batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The pairs of iteration `step`; with `flip`, half of them (drawn per step) mirrored left-right, both
-        images of a pair alike. The draw is a function of (seed, step), so a resumed run flips the same pairs."""
+        """The pairs of iteration `step`. With `flip`, half of them mirrored left-right; with `shift`, each
+        moved by up to `shift` pixels in x and y; both images of a pair alike. The draws are a function of
+        (seed, step), so a resumed run changes the same pairs the same way."""
         index = self.order.indices(step)
         a, b = self.images_a[self.pair_a[index]], self.images_b[self.pair_b[index]]
+        gen = torch.Generator().manual_seed(_FLIP_STREAM + (self.seed << 32) + step)
         if self.flip:
-            gen = torch.Generator().manual_seed(_FLIP_STREAM + (self.seed << 32) + step)
             mirrored = _to_device(torch.rand(len(index), generator=gen) < 0.5, a.device).view(-1, 1, 1, 1)
             a, b = torch.where(mirrored, a.flip(-1), a), torch.where(mirrored, b.flip(-1), b)
+        if self.shift:
+            offsets = torch.randint(-self.shift, self.shift + 1, (len(index), 2), generator=gen).tolist()
+            a, b = shifted(a, offsets), shifted(b, offsets)
         return to_model_range(a, self.channels_last), to_model_range(b, self.channels_last)
+
+
+def shifted(images: torch.Tensor, offsets: list[list[int]]) -> torch.Tensor:
+    """Each image (N, C, H, W) moved by its (dy, dx), the edge pixels repeated into the space it leaves."""
+    m = max(abs(v) for pair in offsets for v in pair)
+    if m == 0:
+        return images
+    h, w = images.shape[-2:]
+    padded = torch.nn.functional.pad(images.float(), (m, m, m, m), mode="replicate").to(images.dtype)
+    return torch.stack([padded[i, :, m - dy:m - dy + h, m - dx:m - dx + w] for i, (dy, dx) in enumerate(offsets)])
 
 
 class PointBatches:

@@ -15,7 +15,7 @@ from .style import share_classified_as, style_rate, target_style_rate
 from .palette import PaletteProbe, colour_histograms, enough_to_hold_out, fit_palette_probe, target_palette_rate
 from .swd import laplacian_pyramid, swd
 from .fd import frechet_distance, frechet_distance_from_stats, kid
-from .moons import coverage, density, energy_distance, grid_js, grid_kl, mmd2, precision, recall
+from .moons import coverage, density, energy_distance, grid_js, grid_kl, mmd2, mmd2_biased, precision, recall
 from .ssim import psnr, ssim
 
 __all__ = [
@@ -25,6 +25,6 @@ __all__ = [
     "share_classified_as", "style_rate", "target_style_rate",
     "PaletteProbe", "colour_histograms", "enough_to_hold_out", "fit_palette_probe", "target_palette_rate",
     "swd", "laplacian_pyramid", "frechet_distance", "frechet_distance_from_stats", "kid",
-    "mmd2", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
+    "mmd2", "mmd2_biased", "energy_distance", "grid_kl", "grid_js", "precision", "recall", "density", "coverage",
     "ssim", "psnr",
 ]

@@ -44,21 +44,33 @@ def _off_diagonal_mean(m: torch.Tensor) -> torch.Tensor:
     return (m.sum() - m.diagonal().sum()) / (n * (n - 1))
 
 
-@register("mmd2", "points", "squared MMD, RBF kernel with median-heuristic bandwidth, unbiased",
-          higher_is_better=False, baselines=("floor",), headline=True)
-def mmd2(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
-    """Unbiased MMD^2 with k(a, b) = exp(-|a - b|^2 / (2 s^2)).
-
-    s is the median distance between distinct points of the pooled sample, so the
-    kernel adapts to the scale of the data; the estimate can dip below 0.
-    """
+def _rbf_mmd2(reference: torch.Tensor, candidate: torch.Tensor, unbiased: bool) -> float:
+    """MMD^2 with k(a, b) = exp(-|a - b|^2 / (2 s^2)), s the median distance between distinct points of
+    the pooled sample (so the kernel adapts to the scale of the data)."""
     x, y = _points(reference, "reference"), _points(candidate, "candidate")
     bandwidth = torch.pdist(torch.cat([x, y])).median().clamp_min(1e-12)
 
     def kernel(a, b):
         return torch.exp(-_cdist(a, b) ** 2 / (2 * bandwidth ** 2))
-    value = _off_diagonal_mean(kernel(x, x)) + _off_diagonal_mean(kernel(y, y)) - 2 * kernel(x, y).mean()
-    return float(value)
+    within = _off_diagonal_mean if unbiased else torch.mean
+    return float(within(kernel(x, x)) + within(kernel(y, y)) - 2 * kernel(x, y).mean())
+
+
+@register("mmd2", "points", "squared MMD, RBF kernel with median-heuristic bandwidth, unbiased",
+          higher_is_better=False, baselines=("floor",), headline=True)
+def mmd2(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
+    """Unbiased MMD^2 (U-statistics within each set): its mean is the true distance, so it can dip below 0,
+    and between two real samples it is 0 give or take noise."""
+    return _rbf_mmd2(reference, candidate, unbiased=True)
+
+
+@register("mmd2_biased", "points", "squared MMD as mmd2, biased (V-statistic): never below 0, so its ratio to "
+          "its floor reads as 'times the real-vs-real distance'", higher_is_better=False, baselines=("floor",))
+def mmd2_biased(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
+    """MMD^2 with every pair within a set counted, a point with itself included: the unbiased estimate plus
+    a positive term that shrinks as 1/n. Two real samples of n points score about that term, the floor;
+    the unbiased floor is about 0, so a ratio to it means nothing."""
+    return _rbf_mmd2(reference, candidate, unbiased=False)
 
 
 @register("energy", "points", "energy distance 2E|X-Y| - E|X-X'| - E|Y-Y'|, unbiased",

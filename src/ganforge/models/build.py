@@ -103,7 +103,8 @@ def _cut(cfg) -> TranslatorNets:
 
 def _pix2pix(cfg) -> TranslatorNets:
     # The discriminator judges (source, candidate) stacked: 6 channels.
-    return TranslatorNets(UNetTranslator(cfg.conv_dim), PatchDiscriminator(6, 2 * cfg.conv_dim, cfg.patch_layers))
+    return TranslatorNets(UNetTranslator(cfg.conv_dim, cfg.depth),
+                          PatchDiscriminator(6, 2 * cfg.conv_dim, cfg.patch_layers))
 
 
 BUILDERS = {"moons": _moons, "dcgan": _dcgan, "cyclegan": _cyclegan, "cut": _cut, "pix2pix": _pix2pix}

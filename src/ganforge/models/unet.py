@@ -1,10 +1,12 @@
-"""The pix2pix U-Net generator, scaled to 32x32: five halvings to 1x1 and back, each level joined to its mirror.
+"""The pix2pix U-Net generator, scaled to 32x32: up to five halvings (to 1x1) and back, each level joined to its mirror.
 
 Skip connections carry the source's layout straight to the output, which is what a
 paired translator needs (the same emoji, redrawn). Upsampling is nearest-neighbour plus
 a 3x3 convolution rather than a transposed convolution, which leaves no checkerboard.
-Dropout (0.5) on the three innermost decoder levels is pix2pix's noise; it is off in
-eval mode, so translations are deterministic.
+Dropout (0.5) on the decoder levels below 8x8 (the three innermost at full depth) is
+pix2pix's noise; it is off in eval mode, so translations are deterministic. Fewer
+halvings (`depth`) stop the bottleneck above 1x1: each output pixel then sees only its
+neighbourhood, not the whole emoji.
 """
 from __future__ import annotations
 
@@ -29,17 +31,18 @@ def _up(c_in: int, c_out: int, dropout: bool) -> nn.Sequential:
 class UNetTranslator(nn.Module):
     """Image (B, 3, 32, 32) -> image of the target style, same shape, in (-1, 1)."""
 
-    def __init__(self, conv_dim: int = 32):
+    def __init__(self, conv_dim: int = 32, depth: int = 5):
         super().__init__()
         c = conv_dim
-        widths = [c, 2 * c, 4 * c, 8 * c, 8 * c]                            # at 16, 8, 4, 2, 1 pixels
+        widths = [c, 2 * c, 4 * c, 8 * c, 8 * c][:depth]                   # at 16, 8, 4, 2, 1 pixels
         self.downs = nn.ModuleList([_down(3, widths[0], norm=False)] +
-                                   [_down(widths[i - 1], widths[i], norm=i < 4) for i in range(1, 5)])
-        # Up level i takes the level below (and, except the innermost, its mirror) to width[i - 1] at twice the size.
-        self.ups = nn.ModuleList([_up(widths[4], widths[3], dropout=True),          # 1 -> 2
-                                  _up(2 * widths[3], widths[2], dropout=True),      # 2 -> 4
-                                  _up(2 * widths[2], widths[1], dropout=True),      # 4 -> 8
-                                  _up(2 * widths[1], widths[0], dropout=False)])    # 8 -> 16
+                                   [_down(widths[i - 1], widths[i], norm=i < 4) for i in range(1, depth)])
+        # Up level i takes the level below (and, except the innermost, its mirror) to widths[-2 - i] at twice
+        # the size; the last one ends at 16x16, where the outer skip joins.
+        ins = [widths[-1]] + [2 * w for w in widths[-2:0:-1]]
+        outs = widths[-2::-1]
+        self.ups = nn.ModuleList([_up(c_in, c_out, dropout=i < depth - 2) for i, (c_in, c_out) in
+                                  enumerate(zip(ins, outs))])
         self.out = nn.Sequential(nn.Upsample(scale_factor=2), nn.Conv2d(2 * widths[0], 3, 3, 1, 1), nn.Tanh())
 
     def forward(self, x):

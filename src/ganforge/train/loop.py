@@ -51,6 +51,7 @@ class Training:
     step: AdversarialStep
     batches: Callable[[int], tuple[torch.Tensor, ...]]  # iteration -> the real batch(es) of that iteration
     device: torch.device
+    before_step: Callable[[int], None] | None = None   # iteration -> None, e.g. set that iteration's learning rates
 
 
 @dataclass
@@ -140,6 +141,8 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
     with deferred_interrupts() as interrupted:
         while state.step < schedule.total:
             started = time.perf_counter()
+            if training.before_step is not None:
+                training.before_step(iteration)
             state.sums += training.step(*training.batches(iteration))
             state.count += 1
             iteration += 1

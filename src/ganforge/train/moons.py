@@ -14,6 +14,7 @@ from ..pictures.moons import moons_figure, to_probability
 from ..runs import Run
 from .ema import EMA
 from .loop import Schedule, Training, run_iterations
+from .lr_decay import LinearDecay
 from .losses import adversarial_loss
 from .result import TrainingResult
 from .steps import RevGradGAN, TwoStepGAN
@@ -35,7 +36,8 @@ def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Trainin
     nets = build_networks("moons", cfg, hw)
     step = moons_step(cfg, nets, hw)
     batches = PointBatches(real, cfg.batch_size, cfg.shuffle)
-    return Training(nets, step, lambda it: (batches.batch(it),), hw.device)
+    decay = LinearDecay(step.optimizers, cfg.epochs * batches.per_epoch) if cfg.lr_decay == "linear" else None
+    return Training(nets, step, lambda it: (batches.batch(it),), hw.device, before_step=decay)
 
 
 def save_rejection_heatmap(cfg: MoonsConfig, nets, real: torch.Tensor, path) -> None:

@@ -76,7 +76,7 @@ def prepare_pix2pix(cfg: Pix2PixConfig, hw: Hardware, train_a: torch.Tensor, tra
         raise GanforgeError(f"the {cfg.source} and {cfg.target} training sets share no emoji: pix2pix needs pairs "
                             "(the same picture in both styles; built emoji styles pair them by codepoint)")
     sampler = PairedBatchSampler(train_a, train_b, pairs, cfg.batch_size, cfg.seed, hw.channels_last,
-                                 name=f"the {cfg.source}/{cfg.target} training pairs", flip=cfg.flip)
+                                 name=f"the {cfg.source}/{cfg.target} training pairs", flip=cfg.flip, shift=cfg.shift)
     nets = build_networks("pix2pix", cfg, hw)
     return Training(nets, Pix2PixStep(nets, cfg, adversarial_loss(cfg.loss), hw), sampler.batch, hw.device)
 

@@ -162,7 +162,7 @@ class _FrozenOptimizer:
 def play_config(preset: str | None, options: dict, run_dir=None) -> tuple[MoonsConfig, str]:
     """The session's starting config and preset: preset + options, or a moons run's config + options."""
     if run_dir is None:
-        cfg = config_mod.resolve("moons", preset, **options)
+        cfg = _constant_rates(config_mod.resolve("moons", preset, **options))
         return cfg, preset or config_mod.DEFAULT_PRESET["moons"]
     if preset is not None:
         raise GanforgeError("--run starts from the run's saved config; drop --preset")
@@ -170,9 +170,15 @@ def play_config(preset: str | None, options: dict, run_dir=None) -> tuple[MoonsC
     if run.kind != "moons":
         raise GanforgeError(f"--run {run_dir} is a {run.kind} run; ganforge play needs a moons run")
     _, run_preset, cfg = config_mod.from_dict(run.config)
-    cfg = dataclasses.replace(cfg, **options)
+    cfg = _constant_rates(dataclasses.replace(cfg, **options))
     config_mod.validate(cfg)
     return cfg, run_preset or config_mod.DEFAULT_PRESET["moons"]
+
+
+def _constant_rates(cfg: MoonsConfig) -> MoonsConfig:
+    """The playground trains for as long as it is left running, so rates cannot fall to zero by a last
+    iteration (--lr-decay): it trains at the configured constant rates, and its saves say so."""
+    return dataclasses.replace(cfg, lr_decay="none")
 
 
 class PlaySession:
@@ -286,6 +292,9 @@ class PlaySession:
         path = run.checkpoint_at(None)
         state = checkpoint.load(path, self.nets.as_dict(), self.step.optimizers, restore_rng=True,
                                 device=self.hw.device)
+        # The optimizers' saved rates are where a decaying run left them (near zero at its end); play's are
+        # the config's constant ones.
+        self._set_learning_rates(self.cfg)
         extra, epochs = state["extra"], int(state["step"])
         per_epoch = self._batches.per_epoch
         self.iteration = int(extra.get("iterations", epochs * per_epoch))
