@@ -15,7 +15,8 @@ class LinearDecay:
     The rate is a function of the iteration alone, so a resumed run sets the same rates as the
     uninterrupted one. The initial rates are read when this is made (before any checkpoint is
     loaded into the optimizers), and the groups are looked up on every call, because loading an
-    optimizer's state replaces its parameter-group dicts.
+    optimizer's state replaces its parameter-group dicts. A finished run extended with --resume and
+    more epochs gets the schedule of its new length: its rates rise again, to 1 - i/new_total.
     """
 
     def __init__(self, optimizers: dict[str, torch.optim.Optimizer], total: int):
