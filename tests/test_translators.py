@@ -174,7 +174,8 @@ def test_pix2pix_trains_on_pairs_of_the_same_emoji_from_the_training_split(tmp_p
 def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatch, kind):
     patch_emoji_data(monkeypatch)
     train = api.TRAINERS[kind]
-    options = {**TINY, "iters": 6, **({"lambda_colour": 5.0, "lambda_palette": 1.0} if kind == "cut" else {"flip": True})}
+    options = {**TINY, "iters": 6, "lr_decay": "linear",
+               **({"lambda_colour": 5.0, "lambda_palette": 1.0} if kind == "cut" else {"flip": True, "shift": 1})}
     train(out=tmp_path / "whole", **options)
     train(out=tmp_path / "part", **{**options})
     # Pretend the run died after its checkpoint at 4: drop the last one and resume.
@@ -184,6 +185,10 @@ def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatc
     _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000006")
     _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000006")
     assert a.keys() == b.keys() and [k for k in a if not torch.equal(a[k], b[k])] == []
+    # The last iteration (index 5 of 6) ran at 1/6 of the configured rate.
+    meta, _ = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000006")
+    lr = json.loads((tmp_path / "whole" / "config.json").read_text())["lr"]
+    assert [g["lr"] for o in meta["optimizers"].values() for g in o["param_groups"]] == pytest.approx([lr / 6] * 2)
     assert sorted(p.name for p in (tmp_path / "whole" / "samples").iterdir())[-1] == "000006-apple-windows.png"
     metrics = json.loads((tmp_path / "whole" / "metrics.json").read_text())
     assert "apple2windows_mean_colour_error" in metrics["metrics"] and "windows2apple_l1_translation" not in \

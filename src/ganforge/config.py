@@ -131,6 +131,9 @@ class TranslationConfig(EmojiConfig):
                       "--data-dir a domain found there (e.g. cats, or a for trainA/)")
     target: str = opt("windows", "style translated to (domain B, the handout's Y), like --source")
     n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
+    lr_decay: str = opt("none", "learning rates over the run: none (constant) or linear (falling to zero by the "
+                        "last iteration; the pix2pix and CycleGAN papers decay so over their second half)",
+                        choices=["none", "linear"])
 
 
 @dataclass
