@@ -404,3 +404,11 @@ def test_one_folder_of_images_trains_a_dcgan_and_64_pixels_train_every_translato
         assert grid.size[0] > 6 * 64                               # three 64x64 images a row, enlarged
         metrics = json.loads((tmp_path / kind / "metrics.json").read_text())["metrics"]
         assert "a2b_l1_translation" in metrics                     # held-out images pair by file name
+
+
+def test_compare_labels_name_method_settings_not_how_the_arithmetic_ran():
+    from ganforge.workflows.compare import run_label
+    base = {"kind": "cyclegan", "preset": "toronto", "seed": 2}
+    assert run_label(base) == "CycleGAN toronto"
+    assert run_label({**base, "upconv": "reference", "compile": True, "threads": 1}) == "CycleGAN toronto"
+    assert run_label({**base, "lambda_colour": 10.0}) == "CycleGAN toronto (λ_colour 10)"

@@ -36,8 +36,11 @@ def run_label(config: dict) -> str:
     preset = config.get("preset")
     if preset:
         defaults.update(config_mod.PRESETS[kind][preset])
+    # Left out: what a run was called, where and how long it ran, and how its arithmetic was laid out
+    # (upconv's forms compute the same function), none of which makes it a different method.
     skip = {"kind", "preset", "seed", "source", "target", "iters", "threads", "device", "precision", "out",
-            "sample_every", "log_every", "checkpoint_every", "eval_every", "cache", "data_dir", "n_sample_images"}
+            "sample_every", "log_every", "checkpoint_every", "eval_every", "cache", "data_dir", "n_sample_images",
+            "upconv", "compile", "deterministic"}
     changed = [f"{k.replace('lambda_', 'λ_')} {v:g}" if isinstance(v, float) else f"{k} {v}"
                for k, v in config.items() if k not in skip and defaults.get(k) != v]
     name = {"cyclegan": "CycleGAN", "cut": "CUT", "pix2pix": "pix2pix"}.get(kind, kind)
