@@ -57,7 +57,8 @@ class BatchSampler:
         return to_model_range(self.images[self.order.indices(step)], self.channels_last)
 
 
-_FLIP_STREAM = 1 << 62  # keeps the flip draws' generator seeds apart from the epoch orders' (seed * 1,000,003 + epoch)
+# Keeps the flip and shift draws' generator seeds apart from the epoch orders' (seed * 1,000,003 + epoch).
+_PAIR_DRAWS_STREAM = 1 << 62
 
 
 class PairedBatchSampler:
@@ -77,7 +78,9 @@ class PairedBatchSampler:
         (seed, step), so a resumed run changes the same pairs the same way."""
         index = self.order.indices(step)
         a, b = self.images_a[self.pair_a[index]], self.images_b[self.pair_b[index]]
-        gen = torch.Generator().manual_seed(_FLIP_STREAM + (self.seed << 32) + step)
+        if not (self.flip or self.shift):
+            return to_model_range(a, self.channels_last), to_model_range(b, self.channels_last)
+        gen = torch.Generator().manual_seed(_PAIR_DRAWS_STREAM + (self.seed << 32) + step)
         if self.flip:
             mirrored = _to_device(torch.rand(len(index), generator=gen) < 0.5, a.device).view(-1, 1, 1, 1)
             a, b = torch.where(mirrored, a.flip(-1), a), torch.where(mirrored, b.flip(-1), b)

@@ -6,7 +6,11 @@ it there. Measured on the moons (radboud preset, 10 epochs): see docs/generation
 """
 from __future__ import annotations
 
+import dataclasses
+
 import torch
+
+from .loop import Training
 
 
 class LinearDecay:
@@ -31,3 +35,10 @@ class LinearDecay:
         for name, opt in self.optimizers.items():
             for group, initial in zip(opt.param_groups, self.initial[name]):
                 group["lr"] = initial * scale
+
+
+def with_lr_decay(training: Training, lr_decay: str, total: int) -> Training:
+    """`training` with its rates following --lr-decay over `total` iterations ('none': unchanged)."""
+    if lr_decay == "none":
+        return training
+    return dataclasses.replace(training, before_step=LinearDecay(training.step.optimizers, total))

@@ -14,7 +14,7 @@ from ..pictures.moons import moons_figure, to_probability
 from ..runs import Run
 from .ema import EMA
 from .loop import Schedule, Training, run_iterations
-from .lr_decay import LinearDecay
+from .lr_decay import with_lr_decay
 from .losses import adversarial_loss
 from .result import TrainingResult
 from .steps import RevGradGAN, TwoStepGAN
@@ -36,8 +36,7 @@ def prepare_moons(cfg: MoonsConfig, hw: Hardware, real: torch.Tensor) -> Trainin
     nets = build_networks("moons", cfg, hw)
     step = moons_step(cfg, nets, hw)
     batches = PointBatches(real, cfg.batch_size, cfg.shuffle)
-    decay = LinearDecay(step.optimizers, cfg.epochs * batches.per_epoch) if cfg.lr_decay == "linear" else None
-    return Training(nets, step, lambda it: (batches.batch(it),), hw.device, before_step=decay)
+    return Training(nets, step, lambda it: (batches.batch(it),), hw.device)
 
 
 def save_rejection_heatmap(cfg: MoonsConfig, nets, real: torch.Tensor, path) -> None:
@@ -56,9 +55,9 @@ def train_moons(cfg: MoonsConfig, run: Run, resume: bool = False, score=None) ->
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
     real = make_moons(cfg.n_samples, cfg.noise, cfg.seed).to(hw.device)  # (N, 2), on the device once
-    training = prepare_moons(cfg, hw, real)
-    nets = training.networks
     batches_per_epoch = PointBatches(real, cfg.batch_size).per_epoch  # the last batch may be short, as in the handout
+    training = with_lr_decay(prepare_moons(cfg, hw, real), cfg.lr_decay, cfg.epochs * batches_per_epoch)
+    nets = training.networks
     run.log(f"moons {cfg.trainer} on {hw.describe()}: {cfg.n_samples} points, batch {cfg.batch_size}, "
             f"{cfg.epochs} epochs")
 

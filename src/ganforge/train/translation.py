@@ -6,7 +6,6 @@ same test emojis in every run, so grids of different methods compare row for row
 """
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 
 import torch
@@ -19,7 +18,7 @@ from ..models.modes import eval_mode
 from ..pictures.grids import interleave, save_grid
 from ..runs import Run
 from .loop import Schedule, Training, run_iterations
-from .lr_decay import LinearDecay
+from .lr_decay import with_lr_decay
 from .result import TrainingResult
 
 # prepare(cfg, hw, train_a, train_b, pairs) -> Training; pairs: (indices into train_a, into train_b) of the
@@ -70,9 +69,7 @@ def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool =
     train_b = data[cfg.target]["train"].images.to(hw.device)
     pairs = training_pairs(data, cfg.source, cfg.target) if paired else None
     sets = sample_sets(data, cfg.source, cfg.target, cfg.n_sample_images)
-    training = prepare(cfg, hw, train_a, train_b, pairs)
-    if cfg.lr_decay == "linear":
-        training = dataclasses.replace(training, before_step=LinearDecay(training.step.optimizers, cfg.iters))
+    training = with_lr_decay(prepare(cfg, hw, train_a, train_b, pairs), cfg.lr_decay, cfg.iters)
     nets = training.networks
     what = f"{len(pairs[0])} training pairs" if paired else f"{train_a.shape[0]} + {train_b.shape[0]} training images"
     run.log(f"{kind} {cfg.source} -> {cfg.target}: {what}, {hw.describe()}, {cfg.iters} iterations")
