@@ -4,32 +4,20 @@ import json
 import pytest
 
 from ganforge.cli import main
-from ganforge.train import cut, cycle_steps, pix2pix, steps
+from ganforge.methods import cut, cyclegan, pix2pix
+from ganforge.train import steps
 from ganforge.workflows import bench
 
 pytestmark = pytest.mark.slow
 
 
-def test_bench_quick_reports_every_model(tmp_path, monkeypatch, capsys):
+def test_bench_quick_reports_every_model_timing_the_training_steps(tmp_path, monkeypatch, capsys):
+    """One quick bench of every method's benchmarks: a row each, and no hand-written copies: every loop and bare
+    iteration goes through the step classes training uses."""
     monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "empty-cache"))  # no built data: synthetic images
-    assert main(["bench", "--quick", "--json", "--threads", "1"]) == 0
-    rows = json.loads(capsys.readouterr().out)
-    assert [r["model"] for r in rows] == list(bench.MODELS)
-    for row in rows:
-        for key in ("loop_it_per_s", "bare_it_per_s"):
-            assert row[key] > 0, (row["model"], key)
-        # The handouts have no CUT or pix2pix to compare with; every other model has its handout way.
-        assert (row["handout_it_per_s"] is None) == (row["model"] in ("cut", "pix2pix"))
-        assert row["loop_over_bare"] == pytest.approx(row["loop_it_per_s"] / row["bare_it_per_s"])
-        assert row["data"] in ("n/a", "synthetic") and row["threads"] == 1
-
-
-def test_loop_and_bare_call_the_training_steps(tmp_path, monkeypatch):
-    """No hand-written copies: every loop and bare iteration goes through the step classes training uses."""
-    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "empty-cache"))
     calls = {}
-    for module, name in ((steps, "TwoStepGAN"), (steps, "RevGradGAN"), (cycle_steps, "TwoOptimizerCycleStep"),
-                         (cycle_steps, "RevGradCycleStep"), (cut, "CUTStep"), (pix2pix, "Pix2PixStep")):
+    for module, name in ((steps, "TwoStepGAN"), (steps, "RevGradGAN"), (cyclegan, "TwoOptimizerCycleStep"),
+                         (cyclegan, "RevGradCycleStep"), (cut, "CUTStep"), (pix2pix, "Pix2PixStep")):
         cls = getattr(module, name)
         original = cls.__call__
 
@@ -38,15 +26,24 @@ def test_loop_and_bare_call_the_training_steps(tmp_path, monkeypatch):
             return _original(self, *real)
 
         monkeypatch.setattr(cls, "__call__", counted)
-    rows = bench.run_bench(quick=True, threads=1)
+    assert main(["bench", "--quick", "--json", "--threads", "1"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["model"] for r in rows] == list(bench.benchmarks())
+    assert list(bench.benchmarks()) == ["moons", "dcgan", "dcgan-modern", "cyclegan-toronto", "cyclegan-radboud",
+                                        "cut", "pix2pix"]
     timing = bench.Timing(warmup=2, repeats=1, iters=3)
     per_variant = timing.warmup + timing.repeats * timing.iters  # loop and bare each run this many steps
     # CUT and pix2pix have no handout way: their FLOPs are counted on one more bare step.
     assert calls == {"TwoStepGAN": 2 * per_variant * 3, "TwoOptimizerCycleStep": 2 * per_variant,
                      "RevGradCycleStep": 2 * per_variant, "CUTStep": 2 * per_variant + 1,
                      "Pix2PixStep": 2 * per_variant + 1}
-    assert len(rows) == len(bench.MODELS)
     for row in rows:
+        for key in ("loop_it_per_s", "bare_it_per_s"):
+            assert row[key] > 0, (row["model"], key)
+        # The handouts have no CUT or pix2pix to compare with; every other model has its handout way.
+        assert (row["handout_it_per_s"] is None) == (row["model"] in ("cut", "pix2pix"))
+        assert row["loop_over_bare"] == pytest.approx(row["loop_it_per_s"] / row["bare_it_per_s"])
+        assert row["data"] in ("n/a", "synthetic") and row["threads"] == 1
         assert row["gflop_per_iter"] > 0 and row["matmul_peak_gflop_per_s"] > 0
         assert row["loop_gflop_per_s"] == pytest.approx(row["gflop_per_iter"] * row["loop_it_per_s"])
         assert row["share_of_peak"] == pytest.approx(row["loop_gflop_per_s"] / row["matmul_peak_gflop_per_s"])

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from ganforge.models.cyclegan import make_cycle_discriminator, make_cycle_generator
+from ganforge.methods.cyclegan import DISCRIMINATORS, GENERATORS
 from ganforge.models.radboud import RadboudDiscriminator
 from ganforge.models.dcgan import DCDiscriminator, DCGenerator
 
@@ -27,19 +27,19 @@ def test_dcgan_discriminator_paddings_halve_then_reach_one_pixel():
 @pytest.mark.parametrize("variant", ["toronto", "radboud"])
 def test_cycle_generator_keeps_shape_and_range(variant):
     # The seed's own assertions.
-    gen = make_cycle_generator(variant)
+    gen = GENERATORS[variant]()
     out = gen(torch.zeros((30, 3, 32, 32)))
     assert out.shape == torch.Size([30, 3, 32, 32])
     assert torch.min(out) > -1 and torch.max(out) < 1
 
 
 def test_toronto_generator_has_a_residual_block_and_radboud_has_none():
-    names = {type(m).__name__ for m in make_cycle_generator("toronto").modules()}
+    names = {type(m).__name__ for m in GENERATORS["toronto"]().modules()}
     assert "ResnetBlock" in names
-    assert "ResnetBlock" not in {type(m).__name__ for m in make_cycle_generator("radboud").modules()}
+    assert "ResnetBlock" not in {type(m).__name__ for m in GENERATORS["radboud"]().modules()}
 
 
 def test_radboud_discriminator_shape():
     assert RadboudDiscriminator()(torch.zeros((30, 3, 32, 32))).shape == torch.Size([30, 1])
-    assert make_cycle_discriminator("radboud")(torch.zeros(2, 3, 32, 32)).shape == (2, 1)
-    assert make_cycle_discriminator("dcgan")(torch.zeros(2, 3, 32, 32)).shape == (2, 1)
+    assert DISCRIMINATORS["radboud"](32)(torch.zeros(2, 3, 32, 32)).shape == (2, 1)
+    assert DISCRIMINATORS["dcgan"](32)(torch.zeros(2, 3, 32, 32)).shape == (2, 1)

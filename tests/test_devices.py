@@ -9,19 +9,14 @@ import torch
 
 import ganforge.api as api
 from emoji_fakes import fake_styles, patch_emoji_data
-from ganforge import config as config_mod
 from ganforge.cli import main
 from ganforge.errors import GanforgeError
 from ganforge.hardware import Hardware, pick_hardware, resolve_precision
 from ganforge.runs import Run
 from ganforge.train import checkpoint
-from ganforge.train.cut import prepare_cut
-from ganforge.train.cyclegan import prepare_cyclegan
-from ganforge.train.dcgan import prepare_dcgan
 from ganforge.train.loop import Schedule, run_iterations
-from ganforge.train.moons import prepare_moons
-from ganforge.train.pix2pix import prepare_pix2pix
 from ganforge.workflows import sweep
+from method_helpers import prepare, resolve, trainer
 
 EMOJI = dict(iters=6, batch_size=8, sample_every=3, log_every=2, checkpoint_every=3, conv_dim=8, eval_every=0,
              threads=1)
@@ -309,7 +304,7 @@ def _tiny(kind: str, preset: str | None = None, **options):
         base = dict(batch_size=16, n_samples=64, hidden_disc=16, noise_size=8)
     else:
         base = dict(batch_size=8, conv_dim=8)
-    return config_mod.resolve(kind, preset, **{**base, **options})
+    return resolve(kind, preset, **{**base, **options})
 
 
 def _trainings(device: str = "cpu"):
@@ -320,15 +315,15 @@ def _trainings(device: str = "cpu"):
     a, b = (styles[s]["train"].images.to(device) for s in ("apple", "windows"))  # 2 batches an epoch
     pairs = (torch.arange(16), torch.arange(16))
     points = torch.randn(64, 2, device=device)
-    yield "moons two-step", prepare_moons(_tiny("moons", shuffle=True), flat, points)
-    yield "moons revgrad", prepare_moons(_tiny("moons", trainer="revgrad"), flat, points)
-    yield "moons mixture", prepare_moons(_tiny("moons", generators=2), flat, points)
-    yield "dcgan toronto", prepare_dcgan(_tiny("dcgan", "toronto"), conv, a)
-    yield "dcgan modern", prepare_dcgan(_tiny("dcgan", "modern", r1_gamma=1.0, disc_norm="spectral"), conv, a)
-    yield "cyclegan toronto", prepare_cyclegan(_tiny("cyclegan", "toronto", lambda_identity=0.5), conv, a, b)
-    yield "cyclegan radboud", prepare_cyclegan(_tiny("cyclegan", "radboud", lambda_colour=1.0), conv, a, b)
-    yield "cut", prepare_cut(_tiny("cut", lambda_colour=1.0, lambda_palette=1.0), conv, a, b)
-    yield "pix2pix", prepare_pix2pix(_tiny("pix2pix"), conv, a, b, pairs)
+    yield "moons two-step", prepare("moons", _tiny("moons", shuffle=True), flat, points)
+    yield "moons revgrad", prepare("moons", _tiny("moons", trainer="revgrad"), flat, points)
+    yield "moons mixture", prepare("moons", _tiny("moons", generators=2), flat, points)
+    yield "dcgan toronto", prepare("dcgan", _tiny("dcgan", "toronto"), conv, a)
+    yield "dcgan modern", prepare("dcgan", _tiny("dcgan", "modern", r1_gamma=1.0, disc_norm="spectral"), conv, a)
+    yield "cyclegan toronto", prepare("cyclegan", _tiny("cyclegan", "toronto", lambda_identity=0.5), conv, a, b)
+    yield "cyclegan radboud", prepare("cyclegan", _tiny("cyclegan", "radboud", lambda_colour=1.0), conv, a, b)
+    yield "cut", prepare("cut", _tiny("cut", lambda_colour=1.0, lambda_palette=1.0), conv, a, b)
+    yield "pix2pix", prepare("pix2pix", _tiny("pix2pix"), conv, a, b, pairs)
 
 
 def test_no_training_step_reads_a_value_back_from_the_device():
@@ -359,7 +354,7 @@ class WatchedStep:
 
 
 def test_the_loop_reads_back_once_per_log_step_and_not_between(tmp_path):
-    training = prepare_moons(_tiny("moons"), Hardware(torch.device("cpu"), "fp32", False), torch.randn(64, 2))
+    training = prepare("moons", _tiny("moons"), Hardware(torch.device("cpu"), "fp32", False), torch.randn(64, 2))
     run = Run.create({"kind": "moons"}, "moons", out=tmp_path / "r")
     with SyncCounter() as counter:
         training.step = watched = WatchedStep(training.step, counter)
@@ -376,7 +371,7 @@ def test_the_loop_reads_back_once_per_log_step_and_not_between(tmp_path):
 @pytest.mark.parametrize("kind", ["dcgan", "cyclegan"])
 def test_on_cuda_deterministic_runs_resume_bit_for_bit(tmp_path, monkeypatch, kind):
     patch_emoji_data(monkeypatch)
-    train = api.TRAINERS[kind]
+    train = trainer(kind)
     options = {**EMOJI, "device": "cuda", "precision": "fp32", "deterministic": True}
     train(out=tmp_path / "whole", **options)
     train(out=tmp_path / "part", **options)

@@ -7,6 +7,7 @@ import ganforge.api as api
 from ganforge.train import checkpoint
 from ganforge.cli import main
 from emoji_fakes import patch_emoji_data
+from method_helpers import build_networks, resolve, trainer
 
 TINY = dict(iters=6, batch_size=8, sample_every=3, log_every=2, checkpoint_every=3, conv_dim=8, precision="fp32")
 
@@ -63,12 +64,10 @@ def test_cyclegan_with_lambda_zero_still_reports_cycle_error(tmp_path, monkeypat
 @pytest.mark.parametrize("preset", ["toronto", "radboud"])
 def test_discriminators_judge_translations_never_reconstructions(monkeypatch, preset, lambda_identity):
     """Record what each D sees; it must be real or translated images, never G_ba(G_ab(a)) nor G_ab(b)."""
-    from ganforge import config as config_mod
     from ganforge.hardware import pick_hardware
-    from ganforge.models.build import build_networks
-    from ganforge.train.cycle_steps import make_cycle_step
+    from ganforge.methods import cyclegan
 
-    cfg = config_mod.resolve("cyclegan", preset, conv_dim=8, precision="fp32", lambda_identity=lambda_identity)
+    cfg = resolve("cyclegan", preset, conv_dim=8, precision="fp32", lambda_identity=lambda_identity)
     hw = pick_hardware("cpu", "fp32")
     torch.manual_seed(0)
     nets = build_networks("cyclegan", cfg, hw)
@@ -79,7 +78,7 @@ def test_discriminators_judge_translations_never_reconstructions(monkeypatch, pr
     for name in made:
         getattr(nets, name).register_forward_hook(lambda m, inp, out, name=name: made[name].append(
             (inp[0].detach().clone(), out.detach().clone())))
-    step = make_cycle_step(cfg, nets, hw)
+    step = cyclegan.step(cfg, nets, hw)
     real_a, real_b = torch.rand(4, 3, 32, 32) * 2 - 1, torch.rand(4, 3, 32, 32) * 2 - 1
     step(real_a, real_b)
 
@@ -123,15 +122,14 @@ def test_identity_loss_is_logged_only_when_on(tmp_path, monkeypatch, preset):
 
 def test_identity_loss_pulls_a_generator_towards_leaving_its_own_style_alone():
     """Training on the identity term alone must shrink |G_ab(b) - b|; its weight is a fraction of lambda_cycle."""
-    from ganforge import config as config_mod
-    from ganforge.models.cyclegan import make_cycle_generator
-    from ganforge.train.cycle_steps import GeneratorLosses
+    from ganforge.methods.cyclegan import GeneratorLosses
+    from ganforge.models.toronto import TorontoCycleGenerator
 
-    cfg = config_mod.resolve("cyclegan", "toronto", lambda_identity=0.5)
+    cfg = resolve("cyclegan", "toronto", lambda_identity=0.5)
     terms = GeneratorLosses(cfg)
     assert terms.lambda_identity == pytest.approx(0.5 * 0.015)
     torch.manual_seed(0)
-    g_ab = make_cycle_generator("toronto", 8)
+    g_ab = TorontoCycleGenerator(8)
     # Smooth images, as emojis are (a tiny generator cannot copy per-pixel noise).
     real_b = torch.nn.functional.interpolate(torch.rand(8, 3, 4, 4) * 2 - 1, size=32, mode="bilinear")
     opt = torch.optim.Adam(g_ab.parameters(), 1e-2)
@@ -152,7 +150,7 @@ def test_sigint_saves_and_resume_ends_bit_identical(tmp_path, monkeypatch, kind)
     from ganforge.data.batches import BatchSampler
 
     patch_emoji_data(monkeypatch)
-    train = api.TRAINERS[kind]
+    train = trainer(kind)
     options = {**TINY, "iters": 9, "checkpoint_every": 4, "log_every": 3}
     train(out=tmp_path / "whole", **options)
 
@@ -228,7 +226,7 @@ def test_translate_rgba_and_palette_pngs_and_sample(tmp_path, monkeypatch, capsy
     assert main(["sample", "--run", str(tmp_path / "d"), "--n", "9", "--out", str(tmp_path / "s.png")]) == 0
     assert Image.open(tmp_path / "s.png").size[0] > 3 * 64
     assert main(["sample", "--run", str(tmp_path / "c"), "--n", "9"]) != 0  # a cyclegan run has no sampler
-    assert "is a cyclegan run; this command needs a dcgan run" in capsys.readouterr().err
+    assert "is a cyclegan run, whose networks give translations; this command needs samples (dcgan" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["l1", "mse"])
@@ -244,7 +242,7 @@ def test_cycle_loss_image_sum_is_the_per_image_total_averaged_over_the_batch(nam
 
 
 def test_presets_keep_each_seeds_cycle_loss_scale():
-    from ganforge.config import resolve
+    from method_helpers import resolve
 
     toronto, radboud = resolve("cyclegan", "toronto"), resolve("cyclegan", "radboud")
     assert (toronto.cycle_loss, toronto.cycle_reduction, toronto.lambda_cycle) == ("l1", "image-sum", 0.015)
@@ -256,20 +254,21 @@ def test_help_states_the_defaults_that_dry_run_resolves_for_every_preset(kind, c
     """--help's "[default: V (P preset); Q preset: W]" must agree with --dry-run, option by option."""
     import re
 
-    from ganforge import config as config_mod
+    from ganforge import methods
     from ganforge.cli import build_parser
 
     train = next(a for a in build_parser()._actions if a.dest == "command").choices["train"]
     parser = next(a for a in train._actions if a.dest == "kind").choices[kind]
     helps = {a.dest: " ".join(a.help.split()) for a in parser._actions if a.help}
-    presets = list(config_mod.PRESETS.get(kind, {})) or [None]
+    method = methods.get(kind)
+    presets = list(method.presets) or [None]
     for preset in presets:
         assert main(["train", kind, "--dry-run"] + (["--preset", preset] if preset else [])) == 0
         resolved = json.loads(capsys.readouterr().out)
-        for name in config_mod.field_names(kind):
+        for name in method.field_names():
             text = re.search(r"\[(default: .*?)\](?:; a comma list is swept)?$", helps[name]).group(1)
             said = dict(part.split(": ", 1) for part in text.split("; "))
-            default_preset = config_mod.DEFAULT_PRESET.get(kind)
+            default_preset = method.default_preset
             key = "default" if preset in (None, default_preset) else f"{preset} preset"
             shown = said.get(key, said["default"].split(" (")[0]).split(" (")[0]
             value = resolved[name]

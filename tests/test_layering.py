@@ -2,7 +2,7 @@
 
     errors < fileio < config < hardware < runs                 the foundation
     < data | models | metrics                                  peers: none imports another
-    < pictures | features < scoring < train < inference < report < workflows < api < cli_data < cli
+    < pictures | features < scoring < train < methods < inference < report < workflows < api < cli_data < cli
 """
 import ast
 import subprocess
@@ -20,6 +20,7 @@ LAYERS = [
     {"pictures", "features"},
     {"scoring"},
     {"train"},
+    {"methods"},
     {"inference"},
     {"report"},
     {"workflows"},

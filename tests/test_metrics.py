@@ -403,7 +403,7 @@ class _StyleStub:
 
 def test_cycle_scores_rate_translations_between_source_and_target_with_the_pair_accuracy():
     from emoji_fakes import FakeSplit, circles
-    from ganforge.models.cyclegan import CycleNets
+    from ganforge.models.nets import CycleNets
     from ganforge.scoring.images import TranslationScorer
 
     class Recolour(torch.nn.Module):

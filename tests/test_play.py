@@ -26,12 +26,12 @@ from chromium import Browser, needs_chromium
 
 import ganforge
 from ganforge.cli import main
-from ganforge.config import resolve
+from method_helpers import resolve
 from ganforge.data.moons import make_moons
 from ganforge.errors import GanforgeError
 from ganforge.hardware import pick_hardware
 from ganforge.runs import Run
-from ganforge.train.moons import prepare_moons
+from method_helpers import prepare
 from ganforge.train.steps import RevGradGAN, TwoStepGAN
 from ganforge.workflows.play import PlaySession, play_config
 
@@ -83,7 +83,7 @@ def test_two_step_is_its_discriminator_step_then_its_generator_step(trainer):
     runs = []
     for split in (False, True):
         torch.manual_seed(cfg.seed)
-        training = prepare_moons(cfg, hw, real)
+        training = prepare("moons", cfg, hw, real)
         step = training.step
         stats = []
         for i in range(5):
@@ -102,7 +102,7 @@ def test_revgrad_can_update_one_network_alone():
     cfg = resolve("moons", trainer="revgrad", **TINY)
     hw = pick_hardware("cpu", "fp32", 1)
     torch.manual_seed(0)
-    training = prepare_moons(cfg, hw, make_moons(cfg.n_samples, cfg.noise, cfg.seed))
+    training = prepare("moons", cfg, hw, make_moons(cfg.n_samples, cfg.noise, cfg.seed))
     step, nets = training.step, training.networks
     assert isinstance(step, RevGradGAN)
     before = weights(nets)
@@ -127,7 +127,7 @@ def test_the_session_trains_what_train_moons_trains_frames_and_all(session):
     cfg = resolve("moons", **TINY)
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads)
     torch.manual_seed(cfg.seed)
-    training = prepare_moons(cfg, hw, make_moons(cfg.n_samples, cfg.noise, cfg.seed))
+    training = prepare("moons", cfg, hw, make_moons(cfg.n_samples, cfg.noise, cfg.seed))
     for i in range(12):
         training.step(*training.batches(i))
     assert same(weights(training.networks), weights(s.nets))

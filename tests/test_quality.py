@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ganforge.api as api
-from ganforge import config as config_mod
+from method_helpers import resolve
 from ganforge.cli import main
 from ganforge.inference.sample import sample_images
 from ganforge.models.dcgan import DCDiscriminator, DCGenerator
@@ -107,7 +107,7 @@ def test_the_average_gets_batch_norm_statistics_measured_for_its_own_weights():
 
 
 def test_handout_dcgan_has_no_average_and_its_options_are_off():
-    cfg = config_mod.resolve("dcgan", "toronto")
+    cfg = resolve("dcgan", "toronto")
     assert (cfg.loss, cfg.augment, cfg.ema, cfg.disc_norm, cfg.r1_gamma, cfg.upsample) == \
         ("lsgan", "", 0.0, "batch", 0.0, "nearest")
 
@@ -262,7 +262,7 @@ def test_too_strict_a_rejection_is_an_error_naming_the_option_and_leaves_the_pla
     def refuse(*args, **kwargs):
         raise rejection.TooFewKept("rejection sampling kept 12 of 819200 samples, fewer than the 2000 asked for")
     monkeypatch.setattr("ganforge.scoring.moons.rejection_sample", refuse)
-    monkeypatch.setattr("ganforge.train.moons.rejection_sample", refuse)
+    monkeypatch.setattr("ganforge.train.points.rejection_sample", refuse)
     api.train_moons(out=tmp_path / "m", precision="fp32", **small_moons)      # trained, scored, reported
     metrics = json.loads((tmp_path / "m" / "metrics.json").read_text())
     assert "recall" in metrics["metrics"] and "rejection_recall" not in metrics["metrics"]

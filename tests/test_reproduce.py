@@ -73,7 +73,7 @@ def test_scales_cover_every_group():
     groups = set(SCALES["full"])
     assert all(set(v) == groups for v in SCALES.values())
     assert SCALES["full"]["cyclegan_toronto"]["iters"] == 10000
-    assert SCALES["full"]["dcgan"]["iters"] == 5000
+    assert SCALES["full"]["dcgan_run"]["iters"] == 5000
 
 
 def test_unknown_assignment_is_refused(tmp_path, capsys):

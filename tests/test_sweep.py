@@ -113,19 +113,19 @@ def test_a_folder_holding_other_settings_is_refused(tmp_path, tiny):
 # Running, failing, rerunning.
 @pytest.mark.slow
 def test_failure_is_recorded_and_reruns_skip_resume_and_restart(tmp_path, monkeypatch, capsys, tiny):
-    from ganforge.workflows import training
+    from ganforge import methods
 
-    real_train = training.TRAINERS["cyclegan"]
+    real_train = methods.train_method
 
-    def flaky(cfg, run, **kwargs):
+    def flaky(method, cfg, run, **kwargs):
         if cfg.seed == 2:
             raise GanforgeError("training diverged at iteration 3: g_loss_adv is nan")
-        return real_train(cfg, run, **kwargs)
+        return real_train(method, cfg, run, **kwargs)
 
     out = tmp_path / "sweep"
     argv = ["sweep", "cyclegan", "--seed", "1,2,3", "--threads", "1", "--out", str(out)]
     argv += [f"--{k.replace('_', '-')}={v}" for k, v in tiny.items()]
-    monkeypatch.setitem(training.TRAINERS, "cyclegan", flaky)  # one worker: the runs train in this process
+    monkeypatch.setattr(methods, "train_method", flaky)  # one worker: the runs train in this process
     assert main(argv) == 1  # a failed configuration makes the sweep fail, after the others ran
     assert statuses(out) == {"seed=1": ("done", "train"), "seed=2": ("failed", "train"),
                              "seed=3": ("done", "train")}
@@ -137,7 +137,7 @@ def test_failure_is_recorded_and_reruns_skip_resume_and_restart(tmp_path, monkey
     first = metrics(out)["seed=1"]
 
     # A rerun skips the finished runs and retries the failed one.
-    monkeypatch.setitem(training.TRAINERS, "cyclegan", real_train)
+    monkeypatch.setattr(methods, "train_method", real_train)
     assert main(argv) == 0
     assert statuses(out) == {"seed=1": ("done", "skipped"), "seed=2": ("done", "train"),
                              "seed=3": ("done", "skipped")}

@@ -8,11 +8,10 @@ import torch
 import ganforge.api as api
 from emoji_fakes import fake_styles, patch_emoji_data
 from ganforge.cli import main
-from ganforge.config import resolve
+from method_helpers import build_networks, prepare, resolve, trainer
 from ganforge.data.batches import EpochOrder, PairedBatchSampler
 from ganforge.hardware import pick_hardware
 from ganforge.metrics import mean_colour_error, mean_lab
-from ganforge.models.build import build_networks
 from ganforge.train import checkpoint
 from ganforge.train.augment import DiffAugment, cutout, translation
 from ganforge.train.colour import chroma, colour_anchor_loss, hellinger, palette_loss, soft_histogram
@@ -144,11 +143,9 @@ def test_unpaired_methods_never_build_batches_from_codepoint_pairs(monkeypatch):
     styles = fake_styles(48, 8)
     assert styles["apple"]["train"].codepoints == styles["windows"]["train"].codepoints
     hw = pick_hardware("cpu", "fp32")
-    from ganforge.train.cut import prepare_cut
-    from ganforge.train.cyclegan import prepare_cyclegan
-    for kind, prepare in (("cyclegan", prepare_cyclegan), ("cut", prepare_cut)):
+    for kind in ("cyclegan", "cut"):
         drawn.clear()
-        training = prepare(resolve(kind, conv_dim=8, batch_size=8), hw, styles["apple"]["train"].images,
+        training = prepare(kind, resolve(kind, conv_dim=8, batch_size=8), hw, styles["apple"]["train"].images,
                            styles["windows"]["train"].images)
         for it in range(24):
             training.batches(it)
@@ -173,7 +170,7 @@ def test_pix2pix_trains_on_pairs_of_the_same_emoji_from_the_training_split(tmp_p
 @pytest.mark.slow
 def test_new_methods_train_resume_bit_for_bit_and_translate(tmp_path, monkeypatch, kind):
     patch_emoji_data(monkeypatch)
-    train = api.TRAINERS[kind]
+    train = trainer(kind)
     options = {**TINY, "iters": 6, "lr_decay": "linear",
                **({"lambda_colour": 5.0, "lambda_palette": 1.0} if kind == "cut" else {"flip": True, "shift": 1})}
     train(out=tmp_path / "whole", **options)

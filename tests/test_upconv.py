@@ -3,14 +3,14 @@ import pytest
 import torch
 from torch import nn
 
-from ganforge.models.cyclegan import make_cycle_generator
+from ganforge.methods.cyclegan import GENERATORS as CYCLE_GENERATORS
 from ganforge.models.dcgan import DCGenerator
 from ganforge.models.layers import PhaseUpConv2d, phase_matrices, upconv
 
 GENERATORS = {
     "dcgan": (lambda form: DCGenerator(100, 8, form), lambda: torch.rand(6, 100) * 2 - 1),
-    "toronto": (lambda form: make_cycle_generator("toronto", 8, form), lambda: torch.rand(6, 3, 32, 32) * 2 - 1),
-    "radboud": (lambda form: make_cycle_generator("radboud", 8, form), lambda: torch.rand(6, 3, 32, 32) * 2 - 1),
+    "toronto": (lambda form: CYCLE_GENERATORS["toronto"](8, form), lambda: torch.rand(6, 3, 32, 32) * 2 - 1),
+    "radboud": (lambda form: CYCLE_GENERATORS["radboud"](8, form), lambda: torch.rand(6, 3, 32, 32) * 2 - 1),
 }
 
 

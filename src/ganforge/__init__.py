@@ -18,12 +18,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that was never installed
     __version__ = "unknown"
 
-__all__ = ["train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix", "load_run", "translate",
-           "sample", "evaluate", "moons_figure", "GanforgeError"]
+__all__ = ["train", "train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix", "load_run",
+           "translate", "sample", "evaluate", "register_method", "moons_figure", "GanforgeError"]
 
 
 def __getattr__(name: str):
-    if name in __all__:
+    if name in __all__ or name.startswith("train_"):  # train_<method> for every method there is
         from . import api  # deferred so that `import ganforge` stays light (no torch, no training code)
 
         return getattr(api, name)

@@ -8,14 +8,17 @@ import sys
 from importlib.metadata import version
 
 from . import config as config_mod
+from . import methods
 from .cli_data import add_data_commands
 from .errors import GanforgeError
 from .features import train_feature_net
-from .inference import evaluate_run, sample_dcgan, sample_moons, translate_files, translate_test_set
+from .inference import evaluate_run, sample_grid, sample_points, translate_files, translate_test_set
 from .metrics import list_metrics
 from .runs import Run
 from .report import write_report
-from .workflows.bench import MODELS, main_bench
+from .methods import Method
+from .methods.moons import METHOD as MOONS
+from .workflows.bench import benchmarks, main_bench
 from .workflows.compare import compare
 from .workflows.demo import run_demo
 from .workflows.play_server import run_play
@@ -47,17 +50,17 @@ def _type_for(f: dataclasses.Field):
     return {int: _number(int, "a whole number"), float: _number(float, "a number")}.get(kind, str)
 
 
-def add_config_options(parser: argparse.ArgumentParser, kind: str, skip=()) -> None:
-    """One option per config field (but those in `skip`); defaults are None so presets can fill them in, and
-    --help says what they are."""
-    for f in dataclasses.fields(config_mod.KINDS[kind]):
+def add_config_options(parser: argparse.ArgumentParser, method: Method, skip=()) -> None:
+    """One option per config field of `method` (but those in `skip`); defaults are None so presets can fill them
+    in, and --help says what they are."""
+    for f in method.fields():
         if f.name in skip:
             continue
         meta = f.metadata
         help_text = meta.get("help", "")
         if meta.get("choices"):
-            help_text += f" ({'|'.join(map(str, meta['choices']))})"
-        help_text += f" [{config_mod.defaults_text(kind, f.name)}]".replace("%", "%%")
+            help_text += f" ({'|'.join(map(str, meta['choices']))}{'|FILE.py:Class' if meta.get('own_code') else ''})"
+        help_text += f" [{method.defaults_text(f.name)}]".replace("%", "%%")
         flag = config_mod.option_name(f.name)
         if config_mod.field_type(f) is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
@@ -65,34 +68,41 @@ def add_config_options(parser: argparse.ArgumentParser, kind: str, skip=()) -> N
             parser.add_argument(flag, type=_type_for(f), default=None, help=help_text, metavar=f.name.upper())
 
 
-def _add_run_options(parser, kind: str) -> None:
-    presets = ", ".join(config_mod.PRESETS.get(kind, {}))
+def _add_trust_code(parser) -> None:
+    parser.add_argument("--trust-code", action="store_true",
+                        help="import the copy of your networks' code that a run folder carries even when it is not "
+                        "byte for byte the file it was copied from on this machine (a run from elsewhere, or your "
+                        "file changed since): loading such a run runs that code, so read it first")
+
+
+def _add_run_options(parser, method: Method) -> None:
     parser.add_argument("--preset", default=None,
-                        help=f"named settings of a handout ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]")
-    parser.add_argument("--out", default=None, help="run folder [default: runs/NNNNN-<kind>-<variant>/]")
+                        help=f"named settings ({', '.join(method.presets) or 'none'}) "
+                        f"[default: {method.default_preset}]")
+    parser.add_argument("--out", default=None, help=f"run folder [default: runs/NNNNN-{method.name}-<variant>/]")
     parser.add_argument("--resume", default=None, metavar="RUN_DIR",
                         help="continue the run in RUN_DIR from its latest checkpoint")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved config and exit")
-    add_config_options(parser, kind)
+    _add_trust_code(parser)
+    add_config_options(parser, method)
 
 
-def _options(args, kind: str) -> dict:
-    names = [f.name for f in dataclasses.fields(config_mod.KINDS[kind])]
-    return {n: getattr(args, n) for n in names}
+def _options(args, method: Method) -> dict:
+    return {n: getattr(args, n) for n in method.field_names()}
 
 
 def cmd_train(args) -> int:
-    kind = args.kind
-    options = {k: v for k, v in _options(args, kind).items() if v is not None}
+    method = methods.get(args.kind)
+    options = {k: v for k, v in _options(args, method).items() if v is not None}
     if args.dry_run:
-        cfg = config_mod.resolve(kind, args.preset, **options)
-        print(json.dumps(config_mod.to_dict(kind, args.preset, cfg), indent=2))
+        cfg = method.resolve(args.preset, **options)
+        print(json.dumps(method.to_dict(args.preset, cfg), indent=2))
         # The options as given (as --help states their defaults); where "auto" lands is this machine's.
         here = settle_hardware(cfg, strict=False)
         print(f"on this machine: device {here.device}, precision {here.precision} (what config.json would record)",
               file=sys.stderr)
         return 0
-    train(kind, args.preset, out=args.out, resume=args.resume, **options)
+    train(method.name, args.preset, out=args.out, resume=args.resume, trust_code=args.trust_code, **options)
     return 0
 
 
@@ -102,11 +112,12 @@ def cmd_translate(args) -> int:
     if args.test_set:
         if args.images:
             raise GanforgeError("--test-set translates the run's test images; give no image files with it")
-        print(translate_test_set(args.run, args.direction, args.out, step=args.step))
+        print(translate_test_set(args.run, args.direction, args.out, step=args.step, trust_code=args.trust_code))
         return 0
     if not args.images:
         raise GanforgeError("translate needs image files, or --test-set for the run's test images")
-    for path in translate_files(args.run, args.direction, args.images, args.out, scale=args.scale, step=args.step):
+    for path in translate_files(args.run, args.direction, args.images, args.out, scale=args.scale, step=args.step,
+                                trust_code=args.trust_code):
         print(path)
     return 0
 
@@ -114,16 +125,17 @@ def cmd_translate(args) -> int:
 def cmd_sample(args) -> int:
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
-    kind = Run.open(args.run).kind
-    if kind == "moons":
+    method = methods.of_run(Run.open(args.run).config)
+    if method.data.offers == "points":
         out = args.out or f"{args.run}/samples-{args.n}{'-rejection' if args.rejection else ''}.csv"
-        for path in sample_moons(args.run, args.n, out, args.seed, step=args.step, rejection=args.rejection):
+        for path in sample_points(args.run, args.n, out, args.seed, step=args.step, rejection=args.rejection,
+                                  trust_code=args.trust_code):
             print(path)
         return 0
     if args.rejection:
-        raise GanforgeError(f"--rejection samples moons runs; --run {args.run} is a {kind} run")
+        raise GanforgeError(f"--rejection samples moons runs (points); --run {args.run} is a {method.name} run")
     out = args.out or f"{args.run}/samples-{args.n}.png"
-    print(sample_dcgan(args.run, args.n, out, args.seed, step=args.step))
+    print(sample_grid(args.run, args.n, out, args.seed, step=args.step, trust_code=args.trust_code))
     return 0
 
 
@@ -151,7 +163,7 @@ def cmd_eval(args) -> int:
                       f"of F(y+n) {row['error_real_target']:.4f}; growth ratio {ratio}")
         print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
         return 0
-    scores = evaluate_run(args.target, cache=args.cache, step=args.step)
+    scores = evaluate_run(args.target, cache=args.cache, step=args.step, trust_code=args.trust_code)
     for note in scores.notes:
         print(f"note: {note}")
     for name, value in scores.values.items():
@@ -161,10 +173,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
-    unknown = [m for m in models if m not in MODELS]
-    if unknown or not models:
-        raise GanforgeError(f"--models must be a comma-separated subset of {','.join(MODELS)}; got {args.models!r}")
+    models = [m.strip() for m in args.models.split(",") if m.strip()] if args.models else None
     main_bench(models, args.quick, args.json, args.precision, args.device, args.threads, args.compile)
     return 0
 
@@ -193,16 +202,18 @@ def cmd_compare(args) -> int:
     labels = [label.strip() for label in args.labels.split(",")] if args.labels else None
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1, got {args.n}")
-    print(compare(args.runs, args.out, labels=labels, n=args.n, direction=args.direction))
+    print(compare(args.runs, args.out, labels=labels, n=args.n, direction=args.direction,
+                  trust_code=args.trust_code))
     return 0
 
 
-# Moons options that mean nothing to a live session: it trains until paused, and draws frames, not heatmap files.
-PLAY_SKIPS = ("epochs", "plot_every")
+# Moons options that mean nothing to a live session (it trains until paused, and draws frames, not heatmap
+# files), and the networks of your own, which the playground does not load.
+PLAY_SKIPS = ("epochs", "plot_every", "generator", "discriminator")
 
 
 def cmd_play(args) -> int:
-    names = [f.name for f in dataclasses.fields(config_mod.MoonsConfig) if f.name not in PLAY_SKIPS]
+    names = [name for name in MOONS.field_names() if name not in PLAY_SKIPS]
     options = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     run_play(args.preset, options, run=args.run, out=args.out, host=args.host, port=args.port,
              open_browser=not args.no_browser)
@@ -222,9 +233,9 @@ def build_parser() -> Parser:
 
     train = commands.add_parser("train", help="train one model into a run folder")
     kinds = train.add_subparsers(dest="kind", required=True, parser_class=Parser)
-    for kind in config_mod.KINDS:
-        sub = kinds.add_parser(kind, help=f"train the {kind} experiment")
-        _add_run_options(sub, kind)
+    for method in methods.all_methods():
+        sub = kinds.add_parser(method.name, help=method.summary, description=f"{method.title}: {method.summary}.")
+        _add_run_options(sub, method)
         sub.set_defaults(func=cmd_train)
 
     translate = commands.add_parser("translate", help="translate image files (or a run's test set) with a trained "
@@ -239,6 +250,7 @@ def build_parser() -> Parser:
                            "OUT/images/ with an index.html of source | translation | true target")
     translate.add_argument("--step", type=int, default=None, help="the checkpoint to use [default: the latest]")
     translate.add_argument("images", nargs="*", help="image files (any size; RGBA, palette, ...)")
+    _add_trust_code(translate)
     translate.set_defaults(func=cmd_translate)
 
     sample = commands.add_parser("sample", help="draw samples from a trained DCGAN (an image grid) or moons GAN "
@@ -251,6 +263,7 @@ def build_parser() -> Parser:
     sample.add_argument("--out", default=None, help="PNG file (moons: CSV file, the PNG beside it); an existing "
                         "one is kept and NAME-2.png written instead [default: RUN/samples-N.png or .csv]")
     sample.add_argument("--step", type=int, default=None, help="the checkpoint to use [default: the latest]")
+    _add_trust_code(sample)
     sample.set_defaults(func=cmd_sample)
 
     evaluate = commands.add_parser("eval", help="score a run (metrics.json), list metrics, or train the feature net")
@@ -259,10 +272,12 @@ def build_parser() -> Parser:
     evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
     evaluate.add_argument("--step", type=int, default=None, help="the checkpoint to score [default: the latest]")
+    _add_trust_code(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
     bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the handouts' way")
-    bench.add_argument("--models", default=",".join(MODELS), help=f"comma-separated subset of {','.join(MODELS)}")
+    bench.add_argument("--models", default=None, help=f"comma-separated subset of {','.join(benchmarks())} "
+                       "[default: all]")
     bench.add_argument("--quick", action="store_true", help="a few iterations only (checks that it works)")
     bench.add_argument("--json", action="store_true", help="print a JSON list instead of the table")
     bench.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16"], help="[default: auto]")
@@ -275,8 +290,8 @@ def build_parser() -> Parser:
 
     sweep = commands.add_parser("sweep", help="train the cross product of option values (a comma list is swept)")
     sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=Parser)
-    for kind in config_mod.KINDS:
-        add_sweep_arguments(sweep_kinds.add_parser(kind, help=f"sweep the {kind} experiment"), kind)
+    for method in methods.all_methods():
+        add_sweep_arguments(sweep_kinds.add_parser(method.name, help=f"sweep {method.title}"), method.name)
     sweep.set_defaults(func=cmd_sweep)
 
     reproduce = commands.add_parser("reproduce", help="run every experiment of a course assignment; one report.html")
@@ -312,6 +327,7 @@ def build_parser() -> Parser:
     comparison.add_argument("--n", type=int, default=16, help="test emojis (rows) [default: 16]")
     comparison.add_argument("--direction", default=None, help="the direction compared, e.g. windows2apple "
                             "[default: the first run's source to its target]")
+    _add_trust_code(comparison)
     comparison.set_defaults(func=cmd_compare)
 
     play = commands.add_parser("play", help="a live moons GAN playground in the browser: the heatmap, the points and "
@@ -326,10 +342,9 @@ def build_parser() -> Parser:
                       help="start from a moons run's latest checkpoint, with its config")
     play.add_argument("--out", default="runs", help="folder that receives the run folders Save writes [default: runs]")
     play.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the address")
-    presets = ", ".join(config_mod.PRESETS["moons"])
-    play.add_argument("--preset", default=None, help=f"named settings of a handout ({presets}) "
-                      f"[default: {config_mod.DEFAULT_PRESET['moons']}]")
-    add_config_options(play, "moons", skip=PLAY_SKIPS)
+    play.add_argument("--preset", default=None, help=f"named settings of a handout ({', '.join(MOONS.presets)}) "
+                      f"[default: {MOONS.default_preset}]")
+    add_config_options(play, MOONS, skip=PLAY_SKIPS)
     play.set_defaults(func=cmd_play)
 
     demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")

@@ -1,21 +1,38 @@
-"""One dataclass per experiment kind, the named presets, and option validation.
+"""What every method's config shares: typed fields with their help and range, the shared bases, validation.
 
-Every field carries its help text and allowed range in `metadata`, so the CLI
-builds its options from these classes and checks them in one place.
+A method's own config dataclass (its fields, presets and checks between fields) lives in
+its method module (ganforge/methods/); this module is the machinery those dataclasses are
+built with. Every field carries its help text and allowed range in `metadata`, so the CLI
+builds its options from the classes and checks them in one place.
 """
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from .errors import GanforgeError
 
+# A network given as code: "nets.py:DCGenerator" (a file and a class or factory in it), or "__main__:Name"
+# for one defined in a notebook or script, which has no file to copy (the run records its name only).
+_OWN_CODE = re.compile(r"^(?P<file>.+\.py|__main__):(?P<name>[A-Za-z_][A-Za-z0-9_]*)$")
 
-def opt(default, help: str, *, choices=None, min=None, max=None, min_exclusive=False):
-    """A config field with its help text, allowed choices and numeric range."""
-    meta = {"help": help, "choices": choices, "min": min, "max": max, "min_exclusive": min_exclusive}
+
+def opt(default, help: str, *, choices=None, min=None, max=None, min_exclusive=False, own_code=False):
+    """A config field with its help text, allowed choices and numeric range.
+
+    own_code: besides its choices, the field takes a network of the user's, FILE.py:Class.
+    """
+    meta = {"help": help, "choices": choices, "min": min, "max": max, "min_exclusive": min_exclusive,
+            "own_code": own_code}
     return field(default=default, metadata=meta)
+
+
+def own_code(value) -> tuple[str, str] | None:
+    """(file, name) of a network given as code ("nets.py:DCGenerator"), or None for a built-in choice."""
+    match = _OWN_CODE.match(value) if isinstance(value, str) else None
+    return (match.group("file"), match.group("name")) if match else None
 
 
 @dataclass
@@ -32,44 +49,8 @@ class CommonConfig:
     compile: bool = opt(False, "compile the networks with torch.compile (needs a C++ compiler on the CPU; "
                         "costs about a minute of compiling before the first steps)")
 
-
-@dataclass
-class MoonsConfig(CommonConfig):
-    trainer: str = opt("two-step", "two-step: D step then G step; disc-only: D against a uniform dummy G; "
-                       "revgrad: one optimizer through gradient reversal",
-                       choices=["two-step", "disc-only", "revgrad"])
-    loss: str = opt("bce", "adversarial loss: bce (non-saturating, logits) or lsgan (least squares)",
-                    choices=["bce", "lsgan"])
-    n_samples: int = opt(100_000, "points drawn from the moons distribution", min=1)
-    noise: float = opt(0.1, "std of the Gaussian noise added to the moons", min=0.0)
-    batch_size: int = opt(128, "points per batch", min=1)
-    epochs: int = opt(10, "passes over the moons data", min=1)
-    lr_gen: float = opt(1e-3, "Adam learning rate of the generator (two-step)", min=0.0, min_exclusive=True)
-    lr_disc: float = opt(1e-3, "Adam learning rate of the discriminator (two-step, disc-only)", min=0.0,
-                         min_exclusive=True)
-    lr: float = opt(1e-3, "Adam learning rate of the single optimizer (revgrad)", min=0.0, min_exclusive=True)
-    shuffle: bool = opt(False, "shuffle the points every epoch (the handout does not)")
-    lr_decay: str = opt("none", "learning rates over the run: none (constant, as in the handout) or linear "
-                        "(falling to zero by the last iteration; beyond the handout)", choices=["none", "linear"])
-    noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
-    hidden_disc: int = opt(1024, "width of the discriminator's two hidden layers", min=1)
-    plot_every: int = opt(1, "draw the discriminator heatmap every N epochs (0: only at the end)", min=0)
-    generators: int = opt(1, "generator networks in a mixture (beyond the handout): the first noise value picks "
-                          "one per sample, so the generated set can fall apart into K pieces, as the two moons "
-                          "do (Khayatkhoei et al. 2018); 1: the handout's single generator", min=1, max=16)
-    mixture: str = opt("separate", "with --generators > 1: separate networks, or one shared network told the "
-                       "component by a one-hot code (a discrete latent component)", choices=["separate", "shared"])
-    ema: float = opt(0.0, "decay of an exponential moving average of the generator's weights, used for the "
-                     "heatmaps' points, samples and scores (e.g. 0.999; 0: off, as in the handout)", min=0.0,
-                     max=0.99999)
-    component_weight: float = opt(1.0, "with --generators > 1: weight of the term that makes each component's "
-                                  "points tell apart from the others' (a classifier learns which component drew a "
-                                  "point; InfoGAN-style, as Khayatkhoei et al. do); 0: components free to overlap",
-                                  min=0.0)
-    rejection_percentile: float = opt(80.0, "discriminator rejection sampling (Azadi et al. 2019) for `ganforge "
-                                      "sample --rejection` and the rejection_ scores: gamma is this percentile of "
-                                      "F(x), so higher keeps fewer points", min=0.0, max=100.0)
-    heatmap_resolution: int = opt(200, "grid points per axis of the heatmap (the handout uses 500)", min=10, max=1000)
+    def check(self) -> None:
+        """Constraints between fields that a per-field range cannot say; subclasses add theirs."""
 
 
 STYLES = ["apple", "windows", "google", "twitter", "facebook"]
@@ -101,27 +82,24 @@ class EmojiConfig(CommonConfig):
                       "maps up, as written below, where the phase form measured slower)",
                       choices=["auto", "phases", "reference"])
 
+    def check(self) -> None:
+        super().check()
+        # Without --data-dir a domain is a built emoji style; with it, whatever the folders hold (checked on loading).
+        if self.data_dir:
+            return
+        for name in ("style", "source", "target"):
+            value = getattr(self, name, None)
+            if value is not None and value not in STYLES:
+                raise GanforgeError(f"{option_name(name)} must be one of {', '.join(STYLES)} (or a domain of "
+                                    f"--data-dir); got {value!r}")
+
 
 @dataclass
-class DCGANConfig(EmojiConfig):
-    loss: str = opt("lsgan", "adversarial loss: lsgan (the handout's), bce (non-saturating) or hinge",
-                    choices=["lsgan", "bce", "hinge"])
-    augment: str = opt("", "DiffAugment policies on what the discriminator sees, real and fake alike (comma list "
-                       "of translation, cutout; empty: none, as in the handout)")
-    ema: float = opt(0.0, "decay of an exponential moving average of the generator's weights, used for samples and "
-                     "scores (e.g. 0.999; 0: off, as in the handout)", min=0.0, max=0.99999)
-    disc_norm: str = opt("batch", "the discriminator's normalization: batch (the handout's) or spectral (spectral "
-                         "norm on every convolution, no batch norm)", choices=["batch", "spectral"])
-    r1_gamma: float = opt(0.0, "weight gamma of the R1 penalty gamma/2 E|grad D(x)|^2 on real images (0: off)",
-                          min=0.0)
-    upsample: str = opt("nearest", "how the generator doubles its maps before each 5x5 convolution: nearest (the "
-                        "handout's) or bilinear (smoother, no blocky 2x2 pattern)", choices=["nearest", "bilinear"])
+class ImageGenerationConfig(EmojiConfig):
+    """What every method that generates images of one style from noise shares."""
     style: str = opt("windows", f"emoji style to generate ({'|'.join(STYLES)}), or with --data-dir a domain found "
                      "there (a folder of images)")
     noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
-    lr_gen: float = opt(3e-4, "Adam learning rate of the generator", min=0.0, min_exclusive=True)
-    lr_disc: float = opt(6e-4, "Adam learning rate of the discriminator (the seed: twice the generator's)",
-                         min=0.0, min_exclusive=True)
 
 
 @dataclass
@@ -135,9 +113,14 @@ class TranslationConfig(EmojiConfig):
                         "last iteration; the pix2pix and CycleGAN papers decay so over their second half)",
                         choices=["none", "linear"])
 
+    def check(self) -> None:
+        super().check()
+        if self.source == self.target and not self.data_dir:
+            raise GanforgeError(f"--source and --target must differ; both are {self.source!r}")
+
 
 @dataclass
-class ColourTerms:
+class ColourOptions:
     """The colour terms an unpaired translator may add to its generator loss (off by default)."""
     lambda_colour: float = opt(0.0, "weight of the colour anchor: L1 between the mean chroma (YUV U, V) of 4x4 "
                                "blocks of each input and of its translation; it forbids hue swaps without pinning "
@@ -147,125 +130,12 @@ class ColourTerms:
                                 "(0: off)", min=0.0)
 
 
-@dataclass
-class CycleGANConfig(ColourTerms, TranslationConfig):
-    trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
-                       "revgrad: one optimizer through gradient reversal (radboud)",
-                       choices=["two-optimizers", "revgrad"])
-    generator: str = opt("toronto", "generator architecture: toronto (residual block) or radboud (plain)",
-                         choices=["toronto", "radboud"])
-    discriminator: str = opt("dcgan", "discriminator architecture: dcgan (toronto) or radboud",
-                             choices=["dcgan", "radboud"])
-    lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
-    lambda_identity: float = opt(0.0, "weight of the identity loss |G_ab(b) - b| + |G_ba(a) - a| as a fraction of "
-                                 "lambda_cycle (the CycleGAN paper's convention, 0.5 there; not in either handout): "
-                                 "a generator given an image already in its output style should leave it alone, "
-                                 "which keeps colours from being swapped; 0 turns it off", min=0.0)
-    cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
-    cycle_reduction: str = opt("mean", "how the cycle distance is reduced: mean over every value (radboud), or "
-                               "image-sum: summed over each image, averaged over the batch (toronto; its "
-                               "lambda_cycle values 0.01-0.5 are on this scale, 3,072x the mean at 32x32)",
-                               choices=["mean", "image-sum"])
-    lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
-
-
-@dataclass
-class CUTConfig(ColourTerms, TranslationConfig):
-    """Contrastive unpaired translation (Park et al., ECCV 2020), one direction, no cycle."""
-    n_blocks: int = opt(4, "residual blocks of the generator at 8x8 (conv_dim x 4 channels)", min=1)
-    lambda_nce: float = opt(1.0, "weight of the PatchNCE loss between input and output patches", min=0.0)
-    nce_identity: bool = opt(True, "also ask PatchNCE to match real target images with their translations "
-                             "(CUT; --no-nce-identity is FastCUT)")
-    nce_patches: int = opt(256, "patches sampled per feature layer for PatchNCE", min=1)
-    nce_temperature: float = opt(0.07, "temperature of the PatchNCE softmax", min=0.0, min_exclusive=True)
-    patch_layers: int = opt(1, "stride-2 layers of the patch discriminator: 1 judges 16x16 patches, 2 the whole "
-                            "32x32 image", min=1, max=3)
-    augment: str = opt("translation,cutout", "DiffAugment policies applied to real and fake images before the "
-                       "discriminator (comma list of translation, cutout; empty: none); no colour jitter, since "
-                       "colour is the style")
-    lr: float = opt(2e-4, "Adam learning rate (generator, projection heads, discriminator)", min=0.0,
-                    min_exclusive=True)
-
-
-@dataclass
-class Pix2PixConfig(TranslationConfig):
-    """pix2pix (Isola et al., CVPR 2017) on pairs of the same emoji in both styles (training split only)."""
-    lambda_l1: float = opt(100.0, "weight of the L1 distance to the true target", min=0.0)
-    patch_layers: int = opt(1, "stride-2 layers of the conditional patch discriminator: 1 judges 16x16 patches",
-                            min=1, max=3)
-    loss: str = opt("lsgan", "adversarial loss (the paper's is bce; lsgan measured better here: at 2,000 "
-                    "iterations paired L1 0.215 against 0.222, target-style rate 0.79 against 0.63)",
-                    choices=["lsgan", "bce"])
-    lr: float = opt(2e-4, "Adam learning rate (generator and discriminator)", min=0.0, min_exclusive=True)
-    flip: bool = opt(False, "mirror half of each batch's pairs left-right (source and target alike): twice the "
-                     "pairs to learn from")
-    shift: int = opt(0, "move each pair by up to this many pixels in x and y (source and target alike, the "
-                     "border's colour filling in): pairs at other positions to learn from", min=0, max=8)
-    depth: int = opt(5, "halvings of the U-Net: 5 reaches 1x1, where every output pixel sees the whole emoji; "
-                     "3 stops at 4x4", min=2, max=5)
-
-
-KINDS: dict[str, type] = {"moons": MoonsConfig, "dcgan": DCGANConfig, "cyclegan": CycleGANConfig,
-                          "cut": CUTConfig, "pix2pix": Pix2PixConfig}
-TRANSLATION_KINDS = ("cyclegan", "cut", "pix2pix")
-
-# Named presets: overrides of the dataclass defaults that reproduce a handout's settings.
-PRESETS: dict[str, dict[str, dict[str, Any]]] = {
-    "moons": {
-        "radboud": dict(batch_size=128, epochs=10, lr_gen=1e-3, lr_disc=1e-3, lr=1e-3, loss="bce",
-                        n_samples=100_000, noise=0.1, shuffle=False, seed=12345),
-    },
-    "dcgan": {
-        "toronto": dict(iters=5000, batch_size=16, lr_gen=3e-4, lr_disc=6e-4, beta1=0.5, beta2=0.999,
-                        loss="lsgan", noise_size=100, conv_dim=32, sample_every=200),
-        # Beyond the handout: the toronto networks and schedule with what measured better on 5,000
-        # iterations of Windows emojis at no more than 1.5x the time: an average of the generator's
-        # weights (docs/generation-quality.md has each choice's numbers; R1 and spectral norm + hinge
-        # also helped but doubled the time, DiffAugment and bilinear upsampling did not help).
-        "modern": dict(iters=5000, batch_size=16, lr_gen=3e-4, lr_disc=6e-4, beta1=0.5, beta2=0.999,
-                       loss="lsgan", noise_size=100, conv_dim=32, sample_every=200, ema=0.999),
-    },
-    "cyclegan": {
-        # Toronto: two Adams, L1 cycle loss, the write-up's best lambda_cycle and seed.
-        "toronto": dict(trainer="two-optimizers", generator="toronto", discriminator="dcgan", iters=10000,
-                        batch_size=16, lr=3e-4, beta1=0.5, beta2=0.999, lambda_cycle=0.015,
-                        cycle_loss="l1", cycle_reduction="image-sum", loss="lsgan", conv_dim=32,
-                        sample_every=200, seed=4),
-        # Radboud: one Adam through gradient reversal, MSE cycle loss, batch 32; 100 epochs of the
-        # ~2,000-image Windows set at batch 32 are about 6,300 iterations.
-        "radboud": dict(trainer="revgrad", generator="radboud", discriminator="radboud", iters=6300,
-                        batch_size=32, lr=1e-3, beta1=0.5, beta2=0.999, lambda_cycle=1.0,
-                        cycle_loss="mse", cycle_reduction="mean", loss="lsgan", conv_dim=32, sample_every=200),
-    },
-}
-DEFAULT_PRESET = {"moons": "radboud", "dcgan": "toronto", "cyclegan": "toronto"}
-
-
-def field_names(kind: str) -> list[str]:
-    return [f.name for f in dataclasses.fields(KINDS[kind])]
-
-
-def _shown(value) -> str:
-    return ("on" if value else "off") if isinstance(value, bool) else ("''" if value == "" else str(value))
-
-
-def defaults_text(kind: str, name: str) -> str:
-    """What --help says an option defaults to, presets included: the value a run gets without the option.
-
-    'default: 10000 (toronto preset); radboud preset: 6300' where presets set it, else 'default: 16'.
-    """
-    field_default = next(f.default for f in dataclasses.fields(KINDS[kind]) if f.name == name)
-    presets, default_preset = PRESETS.get(kind, {}), DEFAULT_PRESET.get(kind)
-    effective = presets.get(default_preset, {}).get(name, field_default)
-    text = f"default: {_shown(effective)}" + (f" ({default_preset} preset)" if name in presets.get(default_preset, {})
-                                               else "")
-    others = [f"{p} preset: {_shown(v.get(name, field_default))}" for p, v in presets.items()
-              if p != default_preset and v.get(name, field_default) != effective]
-    return "; ".join([text] + others)
-
-
 def option_name(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+def field_names(cls: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
 
 
 def field_type(f: dataclasses.Field) -> type:
@@ -273,14 +143,40 @@ def field_type(f: dataclasses.Field) -> type:
     return f.type if isinstance(f.type, type) else {"int": int, "float": float, "str": str, "bool": bool}[f.type]
 
 
+def _shown(value) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else ("''" if value == "" else str(value))
+
+
+def defaults_text(cls: type, presets: Mapping[str, Mapping], default_preset: str | None, name: str) -> str:
+    """What --help says an option defaults to, presets included: the value a run gets without the option.
+
+    'default: 10000 (toronto preset); radboud preset: 6300' where presets set it, else 'default: 16'.
+    """
+    field_default = next(f.default for f in dataclasses.fields(cls) if f.name == name)
+    preset_values = presets.get(default_preset, {}) if default_preset else {}
+    effective = preset_values.get(name, field_default)
+    text = f"default: {_shown(effective)}" + (f" ({default_preset} preset)" if name in preset_values else "")
+    others = [f"{p} preset: {_shown(v.get(name, field_default))}" for p, v in presets.items()
+              if p != default_preset and v.get(name, field_default) != effective]
+    return "; ".join([text] + others)
+
+
+def _check_choice(flag: str, value, meta: Mapping) -> None:
+    if value in meta["choices"] or (meta.get("own_code") and own_code(value)):
+        return
+    allowed = ", ".join(map(str, meta["choices"])) + (" or FILE.py:Class" if meta.get("own_code") else "")
+    raise GanforgeError(f"{flag} must be one of {allowed}; got {value!r}")
+
+
 def validate(cfg) -> None:
-    """Check every field against its choices and range; raise naming the option."""
+    """Check every field against its choices and range, then the config's checks between fields; raise naming
+    the option."""
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
         meta = f.metadata
         flag = option_name(f.name)
-        if meta.get("choices") and value not in meta["choices"]:
-            raise GanforgeError(f"{flag} must be one of {', '.join(map(str, meta['choices']))}; got {value!r}")
+        if meta.get("choices"):
+            _check_choice(flag, value, meta)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         lo, hi = meta.get("min"), meta.get("max")
@@ -293,89 +189,43 @@ def validate(cfg) -> None:
             raise GanforgeError(f"{flag} must be <= {hi}, got {value}")
         if value != value or value in (float("inf"), float("-inf")):
             raise GanforgeError(f"{flag} must be a finite number, got {value}")
-    _check_relations(cfg)
+    cfg.check()
 
 
-def resolve(kind: str, preset: str | None = None, **overrides):
-    """Dataclass defaults, then the preset, then explicit overrides; validated."""
-    if kind not in KINDS:
-        raise GanforgeError(f"unknown experiment kind {kind!r}; choose one of {', '.join(KINDS)}")
-    presets = PRESETS.get(kind, {})
-    preset = preset or DEFAULT_PRESET.get(kind)
+def resolve(cls: type, kind: str, presets: Mapping[str, Mapping], default_preset: str | None,
+            preset: str | None = None, **overrides):
+    """cls's defaults, then the preset, then explicit overrides (None: not given); validated."""
+    preset = preset or default_preset
     if preset is not None and preset not in presets:
-        raise GanforgeError(f"--preset must be one of {', '.join(presets)} for {kind}; got {preset!r}")
-    cls = KINDS[kind]
-    known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(overrides) - known)
+        raise GanforgeError(f"--preset must be one of {', '.join(presets) or '(none)'} for {kind}; got {preset!r}")
+    unknown = sorted(set(overrides) - set(field_names(cls)))
     if unknown:
         raise GanforgeError(f"unknown option {option_name(unknown[0])} for {kind}")
-    values = dict(presets.get(preset, {}))
+    values: dict[str, Any] = dict(presets.get(preset, {})) if preset else {}
     values.update({k: v for k, v in overrides.items() if v is not None})
     cfg = cls(**values)
     validate(cfg)
     return cfg
 
 
-def _check_relations(cfg) -> None:
-    """Constraints between fields that a per-field range cannot say."""
-    _check_domains(cfg)
-    _check_image_size(cfg)
-    if isinstance(cfg, TranslationConfig) and cfg.source == cfg.target and not cfg.data_dir:
-        raise GanforgeError(f"--source and --target must differ; both are {cfg.source!r}")
-    if isinstance(cfg, CycleGANConfig) and cfg.lambda_identity > 0 and cfg.lambda_cycle == 0:
-        raise GanforgeError(f"--lambda-identity {cfg.lambda_identity:g} is a fraction of --lambda-cycle, which is 0: "
-                            "the identity loss would be silently off; give a --lambda-cycle > 0 or drop it")
-
-
 def to_dict(kind: str, preset: str | None, cfg) -> dict:
-    """The full resolved config as written to config.json."""
-    return {"kind": kind, "preset": preset or DEFAULT_PRESET.get(kind), **dataclasses.asdict(cfg)}
+    """The full resolved config as written to config.json (preset: the one the run used, by name)."""
+    return {"kind": kind, "preset": preset, **dataclasses.asdict(cfg)}
 
 
-def from_dict(data: dict):
-    """Rebuild (kind, preset, config) from a config.json dictionary."""
-    data = dict(data)
-    kind = data.pop("kind", None)
-    preset = data.pop("preset", None)
-    if kind not in KINDS:
-        raise GanforgeError(f"config.json names an unknown experiment kind {kind!r}")
-    known = {f.name for f in dataclasses.fields(KINDS[kind])}
-    cfg = KINDS[kind](**{k: v for k, v in data.items() if k in known})
+def from_dict(cls: type, data: Mapping):
+    """A config of class cls from a config.json dictionary (keys it does not know are left out); validated."""
+    known = set(field_names(cls))
+    cfg = cls(**{k: v for k, v in data.items() if k in known})
     validate(cfg)
-    return kind, preset, cfg
+    return cfg
 
 
-def with_defaults(data: dict) -> dict:
-    """A config.json dictionary with the fields it predates filled in by their defaults.
+def with_defaults(cls: type, data: Mapping) -> dict:
+    """A config.json dictionary with the fields it predates filled in by cls's defaults.
 
     A run folder written before an option existed ran with that option's default, so
     comparing it with a new configuration must not count the missing key as a difference.
     """
-    kind = data.get("kind")
-    if kind not in KINDS:
-        return dict(data)
-    defaults = {f.name: f.default for f in dataclasses.fields(KINDS[kind])}
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
     return {**defaults, **data}
-
-
-def _check_domains(cfg) -> None:
-    """Without --data-dir a domain is a built emoji style; with it, whatever the folders hold (checked on loading)."""
-    if not isinstance(cfg, EmojiConfig) or cfg.data_dir:
-        return
-    for name in ("style", "source", "target"):
-        value = getattr(cfg, name, None)
-        if value is not None and value not in STYLES:
-            raise GanforgeError(f"{option_name(name)} must be one of {', '.join(STYLES)} (or a domain of --data-dir); "
-                                f"got {value!r}")
-
-
-def _check_image_size(cfg) -> None:
-    """64x64 images need networks without a fixed-size layer."""
-    if not isinstance(cfg, EmojiConfig) or cfg.image_size == 32:
-        return
-    if isinstance(cfg, DCGANConfig):
-        raise GanforgeError(f"--image-size {cfg.image_size}: the DCGAN generator draws 32x32 images (it starts at "
-                            "4x4 and doubles three times); use --image-size 32")
-    if isinstance(cfg, CycleGANConfig) and cfg.discriminator == "radboud":
-        raise GanforgeError(f"--image-size {cfg.image_size}: the radboud discriminator ends in Linear(1024, 1), "
-                            "which reads the 4x4 map of a 32x32 image; use --image-size 32 or --discriminator dcgan")

@@ -48,6 +48,10 @@ class Hardware:
         return f"{self.device.type} {self.precision}{' channels-last' if self.channels_last else ''}"
 
 
+# Where a finished run's networks are used (translate, sample, eval, a playground's saves): the CPU, in fp32.
+CPU_FP32 = Hardware(torch.device("cpu"), "fp32", channels_last=False)
+
+
 def cuda_has_native_bf16() -> bool:
     """True when the current CUDA device multiplies bf16 in hardware (compute capability 8.0 or later).
 

@@ -21,6 +21,7 @@ from .errors import GanforgeError
 from .fileio import fsync_dir, write_json_atomically, write_text_atomically
 
 CONFIG = "config.json"
+METHOD = "method.json"   # what the run's method is (its title, what it counts and offers), for reports
 STATS = "stats.jsonl"
 METRICS = "metrics.json"
 LOG = "log.txt"
@@ -122,8 +123,9 @@ class Run:
     # Creating and opening.
     @classmethod
     def create(cls, config: dict, tag: str, out: str | os.PathLike | None = None,
-               root: str | os.PathLike = "runs") -> "Run":
-        """Make a new run folder and write config.json; never reuse a folder that holds a run."""
+               root: str | os.PathLike = "runs", method: dict | None = None) -> "Run":
+        """Make a new run folder and write config.json (and method.json, the method's description); never reuse a
+        folder that holds a run."""
         try:
             if out is None:
                 path = _next_numbered_dir(Path(root), tag)
@@ -143,11 +145,15 @@ class Run:
         with os.fdopen(fd, "w") as f:
             json.dump(config, f, indent=2)
             f.write("\n")
-        return cls(path, config)
+        run = cls(path, config)
+        if method is not None:
+            run.write_json(METHOD, method)
+        return run
 
     @classmethod
     @contextlib.contextmanager
-    def create_staged(cls, config: dict, tag: str, root: str | os.PathLike = "runs") -> Iterator["Run"]:
+    def create_staged(cls, config: dict, tag: str, root: str | os.PathLike = "runs",
+                      method: dict | None = None) -> Iterator["Run"]:
         """A new auto-numbered run folder, filled in the `with` block under a temporary name and renamed
         into place whole when the block ends; run.path follows the rename.
 
@@ -165,6 +171,8 @@ class Run:
         run = cls(staging, config)
         try:
             (staging / CONFIG).write_text(json.dumps(config, indent=2) + "\n")
+            if method is not None:
+                (staging / METHOD).write_text(json.dumps(method, indent=2) + "\n")
             yield run
             fsync_dir(staging)
             path = _next_numbered_dir(root, tag)  # claim the number (race-safe), then put the folder in its place

@@ -62,7 +62,7 @@ _PAIR_DRAWS_STREAM = 1 << 62
 
 
 class PairedBatchSampler:
-    """Shuffled batches of pairs: the same emojis in two styles, row for row (paired training: pix2pix)."""
+    """Shuffled batches of pairs: the same emojis in two styles, row for row (paired training)."""
 
     def __init__(self, images_a: torch.Tensor, images_b: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor],
                  batch_size: int, seed: int, channels_last: bool = False, name: str = "the pairs",
@@ -110,8 +110,13 @@ class PointBatches:
 
     def __init__(self, points: torch.Tensor, batch_size: int, shuffle: bool = False):
         self.points, self.batch_size, self.shuffle = points, batch_size, shuffle
-        self.per_epoch = math.ceil(points.shape[0] / batch_size)
+        self.per_epoch = self.per_epoch_of(points.shape[0], batch_size)
         self._order = None
+
+    @staticmethod
+    def per_epoch_of(n_points: int, batch_size: int) -> int:
+        """Batches in an epoch of n_points (the last one may be short)."""
+        return math.ceil(n_points / batch_size)
 
     def batch(self, step: int) -> torch.Tensor:
         """The batch of iteration `step` (0-based); call it once per iteration, in order."""

@@ -2,33 +2,34 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Mapping
 
-import torch
-
-from .. import config as config_mod
+from .. import methods
 from ..errors import GanforgeError
-from ..hardware import Hardware
-from ..models.build import build_networks
+from ..hardware import CPU_FP32
+from ..methods import user_code
 from ..runs import Run
 from ..train.checkpoint import load as load_checkpoint
 
-CPU_FP32 = Hardware(torch.device("cpu"), "fp32", channels_last=False)
 
-
-def load_trained(run_dir, kinds: str | tuple[str, ...] | None = None, step: int | None = None):
+def load_trained(run_dir, offers: str | None = None, step: int | None = None,
+                 code: Mapping[str, Callable] | None = None, trust_code: bool = False):
     """(config, networks) of a run's checkpoint at `step` (None: the latest), in eval mode on the CPU.
 
-    kinds: the run kind(s) the caller can use; another kind is an error naming both.
+    offers: what the caller needs the networks to give ("points", "samples" or "translations");
+    a run whose method offers something else is an error naming both. code: the user's networks
+    by config field (load_run(run, generator=MyGenerator)); trust_code: import the run's copies of
+    the user's code even when they are not known to be the user's own files (methods/user_code.py).
     """
     run = Run.open(run_dir)
-    kinds = (kinds,) if isinstance(kinds, str) else kinds or (run.kind,)
-    if run.kind not in kinds:
-        raise GanforgeError(f"--run {run_dir} is a {run.kind} run; this command needs a {' or '.join(kinds)} run")
-    kind = run.kind
-    _, _, cfg = config_mod.from_dict(run.config)
+    method, _, cfg = methods.from_dict(run.config)
+    if offers is not None and method.data.offers != offers:
+        able = [m.name for m in methods.all_methods() if m.data.offers == offers]
+        raise GanforgeError(f"--run {run_dir} is a {method.name} run, whose networks give {method.data.offers}; this "
+                            f"command needs {offers} ({' or '.join(able)} runs)")
     cfg = dataclasses.replace(cfg, compile=False)  # a few images: compiling would take longer than they do
     path = run.checkpoint_at(step)
-    nets = build_networks(kind, cfg, CPU_FP32)
+    nets = methods.build_networks(method, cfg, CPU_FP32, user_code.load(run.path, run.config, code, trust_code))
     modules = nets.as_dict()
     load_checkpoint(path, modules, restore_rng=False)
     for module in modules.values():

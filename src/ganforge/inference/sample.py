@@ -1,4 +1,4 @@
-"""`ganforge sample`: a grid of samples from a trained DCGAN, or points from a trained moons generator."""
+"""`ganforge sample`: a grid of samples from a trained image generator (DCGAN), or points from a moons generator."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,19 +22,20 @@ def sample_images(generator, n: int, seed: int = 0) -> torch.Tensor:
         return to_uint8(generator(noise))
 
 
-def sample_dcgan(run_dir, n: int, out, seed: int = 0, step: int | None = None) -> Path:
-    """A grid of n samples from a DCGAN run's generator, written to `out` or, when that exists, beside it."""
-    _, nets = load_trained(run_dir, "dcgan", step=step)
+def sample_grid(run_dir, n: int, out, seed: int = 0, step: int | None = None, trust_code: bool = False) -> Path:
+    """A grid of n samples from an image generator's run, written to `out` or, when that exists, beside it."""
+    _, nets = load_trained(run_dir, "samples", step=step, trust_code=trust_code)
     return save_grid(sample_images(nets.sampler(), n, seed), unused_path(out), ncol=int(np.ceil(np.sqrt(n))))
 
 
-def sample_moons(run_dir, n: int, out, seed: int = 0, step: int | None = None, rejection: bool = False) -> list[Path]:
+def sample_points(run_dir, n: int, out, seed: int = 0, step: int | None = None, rejection: bool = False,
+                 trust_code: bool = False) -> list[Path]:
     """n points from a moons run's generator (kept by discriminator rejection sampling with `rejection`).
 
     Writes the points as CSV (x,y per line) and, beside it, the heatmap with them; an existing
     file is kept and a numbered name used instead. Returns both paths.
     """
-    cfg, nets = load_trained(run_dir, "moons", step=step)
+    cfg, nets = load_trained(run_dir, "points", step=step, trust_code=trust_code)
     generator = nets.sampler()  # the moving average, when the run keeps one
     if rejection:
         points = rejection_sample(generator, nets.discriminator, n, loss=cfg.loss,

@@ -1,4 +1,4 @@
-"""`ganforge translate`: images through a trained translator (CycleGAN, CUT, pix2pix).
+"""`ganforge translate`: images through a trained translator (CycleGAN, CUT, pix2pix, or a method of yours).
 
 A direction is written `apple2windows` (as in run folders and metrics), and `apple-windows`
 or `apple->windows` are read as the same; without one, a run translates its own
@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..config import TRANSLATION_KINDS
 from ..data.convert import to_model_range, to_uint8
 from ..data.emoji import datasets as emoji_datasets
 from ..data.emoji import paired_indices
@@ -23,6 +22,7 @@ from ..fileio import write_text_atomically
 from ..pictures.grids import save_grid
 from ..scoring import direction_name
 from .load import load_trained
+
 
 def parse_direction(text: str | None, cfg) -> str:
     """'forward' or 'backward' for a --direction such as apple2windows, apple-windows or apple->windows."""
@@ -57,10 +57,10 @@ def direction_styles(cfg, direction: str) -> tuple[str, str]:
 
 
 def translate_files(run_dir, direction: str | None, images: list, out_dir, scale: int = 4,
-                    step: int | None = None) -> list[Path]:
+                    step: int | None = None, trust_code: bool = False) -> list[Path]:
     """For each image file: NAME-DIR.png ([input | translation], enlarged), and the translation alone at the
     networks' size (NAME-DIR-32.png) and enlarged `scale` times (NAME-DIR-x4.png). Returns the paths."""
-    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
+    cfg, nets = load_trained(run_dir, "translations", step=step, trust_code=trust_code)
     which = parse_direction(direction, cfg)
     generator, name = translator(nets, which, run_dir), direction_name(*direction_styles(cfg, which))
     out_dir = Path(out_dir)
@@ -77,10 +77,11 @@ def translate_files(run_dir, direction: str | None, images: list, out_dir, scale
     return written
 
 
-def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None = None) -> Path:
+def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None = None,
+                       trust_code: bool = False) -> Path:
     """Every test image of the direction's source, translated into OUT/images/, with OUT/index.html
     showing source | translation | true target (where the test sets pair them). Returns index.html."""
-    cfg, nets = load_trained(run_dir, TRANSLATION_KINDS, step=step)
+    cfg, nets = load_trained(run_dir, "translations", step=step, trust_code=trust_code)
     which = parse_direction(direction, cfg)
     generator, (src, dst) = translator(nets, which, run_dir), direction_styles(cfg, which)
     data = emoji_datasets.load_emoji_splits(cfg, [src, dst])

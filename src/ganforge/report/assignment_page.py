@@ -21,7 +21,6 @@ from .files import BASELINE_LABELS, MetricInfo, grouped_metrics, read_run, read_
 from .html import esc, fmt, img, page, section, slider, table, write_page
 _COLORS = ["#2f6fdf", "#e0593d", "#2e9d57", "#8e44ad"]
 GRID_STYLE = "width:380px;height:auto"   # sample grids shown side by side
-_UNITS = {"moons": ("epoch", "epoch"), "dcgan": ("iter", "iteration"), "cyclegan": ("iter", "iteration")}
 
 
 # Sentences from numbers.
@@ -113,7 +112,7 @@ def metrics_table(run) -> str:
 
 
 def _curves(run, keys: list[str] | None = None) -> str:
-    step_key, unit = _UNITS[run.kind]
+    step_key, unit = run.step_key, run.unit
     records = run.train_records
     if keys:
         records = [{k: v for k, v in r.items() if k in keys or k == step_key} for r in records]

@@ -124,7 +124,9 @@ def compare_markdown(folder: Path) -> str:
     grouped = _mean_by_group(data["runs"])
     if len(grouped) < len(data["runs"]):
         text += ["## Mean over seeds", "", md_table(grouped), ""]
-    text += ["Runs:", ""] + [f"- {e['label']}, seed {e.get('seed')}: `{e['path']}`" for e in data["runs"]]
+    text += ["Runs, by the command that trained each:", ""] + [
+        f"- {e['label']}, seed {e.get('seed')}: `{e.get('command') or e.get('folder') or e.get('path')}`"
+        for e in data["runs"]]
     return "\n".join(text) + "\n"
 
 

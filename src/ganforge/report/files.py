@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..errors import GanforgeError
 from ..metrics import BASELINES
-from ..runs import CONFIG, LOG, METRICS, STATS, checkpoint_step, list_checkpoints, read_stats
+from ..runs import CONFIG, LOG, METHOD, METRICS, STATS, checkpoint_step, list_checkpoints, read_stats
 from ..scoring import describe
 
 _SAMPLE = re.compile(r"^(\d{6,})(?:-(.+))?\.png$")      # samples/000200.png, samples/000200-apple-windows.png
@@ -103,6 +103,7 @@ class RunFiles:
     series: list[Series]    # sample grids per direction, or heatmaps for moons
     checkpoints: list[int]  # steps with a complete checkpoint
     log_tail: list[str]
+    method: dict = field(default_factory=dict)  # method.json: what the run's method is (described, for reports)
     timing: dict = field(default_factory=dict)  # metrics.json's timing: train_seconds, seconds_per_1000_iterations
 
     @property
@@ -114,16 +115,26 @@ class RunFiles:
         return self.config.get("kind", "?")
 
     @property
+    def counts_epochs(self) -> bool:
+        """Whether the run counts epochs (points) rather than iterations."""
+        return self.method.get("unit") == "epoch"
+
+    @property
+    def offers(self) -> str:
+        """What the run's networks give: "points", "samples" or "translations"."""
+        return self.method.get("offers", "samples")
+
+    @property
     def step_key(self) -> str:
-        return "epoch" if self.kind == "moons" else "iter"
+        return "epoch" if self.counts_epochs else "iter"
 
     @property
     def unit(self) -> str:
-        return "epoch" if self.kind == "moons" else "iteration"
+        return "epoch" if self.counts_epochs else "iteration"
 
     @property
     def total_steps(self) -> int | None:
-        value = self.config.get("epochs" if self.kind == "moons" else "iters")
+        value = self.config.get("epochs" if self.counts_epochs else "iters")
         return int(value) if isinstance(value, (int, float)) else None
 
     @property
@@ -139,16 +150,7 @@ class RunFiles:
 
     @property
     def title(self) -> str:
-        c = self.config
-        if self.kind == "moons":
-            return f"moons · {c.get('trainer', '?')}"
-        if self.kind == "dcgan":
-            return f"DCGAN · {c.get('style', '?')}"
-        if self.kind == "cyclegan":
-            return f"CycleGAN · {c.get('source', '?')} ↔ {c.get('target', '?')}"
-        if self.kind in ("cut", "pix2pix"):
-            return f"{'CUT' if self.kind == 'cut' else 'pix2pix'} · {c.get('source', '?')} → {c.get('target', '?')}"
-        return str(self.kind)
+        return self.method.get("run_title") or str(self.kind)
 
 
 def _read_json(path: Path, what: str):
@@ -166,16 +168,16 @@ def _finite(value):
     return float(value) if math.isfinite(value) else None
 
 
-def _series(path: Path, kind: str) -> list[Series]:
-    if kind == "moons":
-        folder = path / "heatmaps"
-        frames = sorted((int(m.group(1)), p) for p in _files(folder) if (m := _HEATMAP.match(p.name)))
-        return [Series("heatmaps", "discriminator heatmap", "epoch", frames)] if frames else []
+def _series(path: Path) -> list[Series]:
+    """Discriminator heatmaps (heatmaps/epoch-NNNN.png), and sample grids per direction (samples/)."""
+    out = []
+    frames = sorted((int(m.group(1)), p) for p in _files(path / "heatmaps") if (m := _HEATMAP.match(p.name)))
+    if frames:
+        out.append(Series("heatmaps", "discriminator heatmap", "epoch", frames))
     groups: dict[str, list] = {}
     for p in _files(path / "samples"):
         if m := _SAMPLE.match(p.name):
             groups.setdefault(m.group(2) or "samples", []).append((int(m.group(1)), p))
-    out = []
     for name in sorted(groups):
         label = name.replace("-", " → ") if name != "samples" else "generated samples"
         out.append(Series(name, label, "iteration", sorted(groups[name])))
@@ -184,6 +186,18 @@ def _series(path: Path, kind: str) -> list[Series]:
 
 def _files(folder: Path) -> list[Path]:
     return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+
+
+def describe_from_files(config: dict, series: list[Series]) -> dict:
+    """For a run folder from before method.json: what its files tell of its method."""
+    directions = [s.name for s in series if s.name not in ("heatmaps", "samples")]
+    offers = "points" if any(s.name == "heatmaps" for s in series) else "translations" if directions else "samples"
+    epochs = "epochs" in config and "iters" not in config
+    subject = (f"{config.get('source', '?')} {'↔' if len(directions) > 1 else '→'} {config.get('target', '?')}"
+               if "source" in config else str(config.get("style", config.get("trainer", "?"))))
+    return {"name": config.get("kind"), "title": config.get("kind"), "run_title": f"{config.get('kind')} · {subject}",
+            "unit": "epoch" if epochs else "iter", "length": "epochs" if epochs else "iters", "offers": offers,
+            "both_ways": len(directions) > 1, "key_settings": []}
 
 
 def read_run(path) -> RunFiles:
@@ -198,6 +212,7 @@ def read_run(path) -> RunFiles:
     info = MetricInfo(metrics_file.get("metric_info"))
     info.add_missing([*metrics, *{k for r in eval_records for k in r}])
     checkpoints = [checkpoint_step(p) for p in list_checkpoints(path / "checkpoints")]
+    series = _series(path)
     try:
         log_tail = (path / LOG).read_text(errors="replace").splitlines()[-40:]
     except FileNotFoundError:
@@ -207,8 +222,8 @@ def read_run(path) -> RunFiles:
         train_records=[r for r in records if r.get("kind") != "eval"],
         eval_records=eval_records, metric_info=info,
         metrics=metrics, metrics_step=metrics_file.get("step"), notes=list(metrics_file.get("notes") or []),
-        timing=dict(metrics_file.get("timing") or {}),
-        series=_series(path, config["kind"]), checkpoints=checkpoints, log_tail=log_tail)
+        timing=dict(metrics_file.get("timing") or {}), series=series, checkpoints=checkpoints, log_tail=log_tail,
+        method=_read_json(path / METHOD, "method description") or describe_from_files(config, series))
 
 
 def is_sweep(path) -> bool:

@@ -77,7 +77,7 @@ def pictures_section(run: RunFiles) -> str:
         gif_html = (f'<div class="gif"><h3>animated</h3>{img(gif, f"{series.label} over training", mime="image/gif")}'
                     "</div>") if gif else ""
         heading = f"<h3>{esc(series.label)}</h3>" if len(run.series) > 1 else ""
-        width = "wide" if run.kind == "moons" else ""
+        width = "wide" if series.name == "heatmaps" else ""
         blocks.append(f'<div class="series">{heading}<div class="row"><div class="{width}">'
                       f'{slider(frames, series.unit, f"slider-{series.name}")}</div>{gif_html}</div></div>')
     if all(len(series.frames) < 2 for series in run.series):  # one grid each, no animation: side by side
@@ -86,27 +86,35 @@ def pictures_section(run: RunFiles) -> str:
     if reals.is_file():
         blocks.append(f"<h3>real training images</h3>{img(reals, 'real training images', cls='reals')}")
     rejection = run.path / "heatmaps" / "final-rejection.png"
-    if run.kind == "moons" and rejection.is_file() and run.series and run.series[0].frames:
-        step, final = run.series[0].last
+    heatmaps = next((series for series in run.series if series.name == "heatmaps" and series.frames), None)
+    if rejection.is_file() and heatmaps is not None:
+        step, final = heatmaps.last
         blocks.append('<h3>the final generator: plain samples | discriminator rejection sampling</h3><div class="row">'
                       f'<div class="wide">{img(final, f"epoch {step}, plain samples")}</div>'
                       f'<div class="wide">{img(rejection, "the same, the points rejection sampling keeps")}</div></div>')
-    if run.kind == "moons":
-        title, note = "Discriminator heatmaps", ("Left: D(x), the discriminator's probability that a point is real, "
-                                                 "with generated points; right: real (red) and generated (blue) "
-                                                 "points. Drag the slider to move through the epochs. Below: the final "
-                                                 "generator's points as drawn, and those discriminator rejection "
-                                                 "sampling keeps (their scores: the rejection_ rows of the metrics).")
-    elif run.kind == "cyclegan":
-        title, note = "Translations", ("Rows of source | translation | reconstruction, from fixed test images, so "
-                                       "every grid is comparable. Drag the slider to move through training.")
-    elif run.kind in ("cut", "pix2pix"):
-        title, note = "Translations", ("Rows of source | translation | true target emoji, from fixed test emojis "
-                                       "never seen in training. Drag the slider to move through training.")
-    else:
-        title, note = "Samples", ("Generated from the same fixed noise at every step. "
-                                  "Drag the slider to move through training.")
+    title, note = pictures_caption(run)
     return section(title, "".join(blocks), ident="samples", note=note)
+
+
+def pictures_caption(run: RunFiles) -> tuple[str, str]:
+    """(title, note) of a run's pictures, from what its method's networks offer."""
+    if run.offers == "points":
+        return "Discriminator heatmaps", ("Left: D(x), the discriminator's probability that a point is real, with "
+                                          "generated points; right: real (red) and generated (blue) points. Drag the "
+                                          "slider to move through the epochs. Below: the final generator's points as "
+                                          "drawn, and those discriminator rejection sampling keeps (their scores: the "
+                                          "rejection_ rows of the metrics).")
+    if run.offers == "translations":
+        return "Translations", translation_rows(run.method) + " Drag the slider to move through training."
+    return "Samples", "Generated from the same fixed noise at every step. Drag the slider to move through training."
+
+
+def translation_rows(method: dict) -> str:
+    """What the rows of a translator's sample grids hold (method: method.json's description)."""
+    if method.get("both_ways"):
+        return ("Rows of source | translation | reconstruction, from fixed test images, so every grid is "
+                "comparable.")
+    return "Rows of source | translation | true target emoji, from fixed test emojis never seen in training."
 
 
 def curves_section(run: RunFiles) -> str:

@@ -8,10 +8,6 @@ from ..runs import CONFIG, REPORT
 from .files import BASELINE_LABELS, RunFiles, read_run
 from .html import esc, fmt, page, section, table, write_page
 
-# The settings that tell runs of one kind apart in an overview.
-KEY_SETTINGS = {"moons": ("trainer", "loss", "epochs"), "dcgan": ("style", "iters"),
-                "cyclegan": ("source", "target", "lambda_cycle", "iters"), "cut": ("source", "target", "iters"),
-                "pix2pix": ("source", "target", "iters")}
 
 
 def headline_groups(run: RunFiles) -> dict[str, list[str]]:
@@ -55,7 +51,8 @@ def overview(folder) -> list[dict]:
             run = read_run(path)
         except Exception:  # a damaged folder must not hide the others  # noqa: BLE001
             continue
-        settings = ", ".join(f"{k} {run.config.get(k)}" for k in KEY_SETTINGS.get(run.kind, ()) if k in run.config)
+        keys = run.method.get("key_settings", ())  # the settings that tell its runs apart
+        settings = ", ".join(f"{k} {run.config.get(k)}" for k in keys if k in run.config)
         rows.append({"path": path, "name": str(path.relative_to(folder)), "kind": run.kind, "settings": settings,
                      "state": "finished" if run.finished else f"{run.unit} {run.reached} of {run.total_steps}",
                      "scores": headline_lines(run)})

@@ -138,7 +138,7 @@ def gallery_section(view: SweepView) -> str:
         cells = []
         for name, label in directions:
             series = next((s for s in files.series if s.name == name), None) if files else None
-            early = series.at_or_first(1 if view.kind == "moons" else EARLY_STEP) if series else None
+            early = series.at_or_first(1 if series.unit == "epoch" else EARLY_STEP) if series else None
             last = series.last if series else None
             if early is None:
                 cells.append('<td class="first" colspan="2"></td>')
@@ -159,12 +159,13 @@ def gallery_section(view: SweepView) -> str:
                     f"{''.join(cells)}</tr>")
     table = (f'<table class="gallery"><thead><tr><th>configuration</th><th>status</th>{head1}</tr></thead>'
              f'<tbody>{"".join(rows)}</tbody></table>')
-    early = ("the heatmap after the first epoch" if view.kind == "moons"
+    method = next((files.method for _, files in view.runs if files), {})  # method.json of the first run there is
+    early = ("the heatmap after the first epoch" if method.get("offers") == "points"
              else f"the grid at iteration {EARLY_STEP} (or the first one)")
-    note = (f"Per configuration: {early} and the final one. "
-            + {"cyclegan": "Rows of each grid: source | translation | reconstruction.",
-               "cut": "Rows of each grid: source | translation | true target.",
-               "pix2pix": "Rows of each grid: source | translation | true target."}.get(view.kind, ""))
+    note = f"Per configuration: {early} and the final one."
+    if method.get("offers") == "translations":
+        third = "reconstruction" if method.get("both_ways") else "true target"
+        note += f" Rows of each grid: source | translation | {third}."
     return section("Samples side by side", f'<div class="scroll">{table}</div>', ident="samples", note=note)
 
 

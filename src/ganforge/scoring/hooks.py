@@ -1,7 +1,8 @@
-"""The scoring hook a run is trained with, and with which a finished run is scored: scorer_for(kind, cfg).
+"""The scorers a run is trained with, and with which a finished run is scored: one per kind of data.
 
-A scorer is called as scorer(networks, data) -> Scores, where data is what the
-trainer loaded ({style: {"train", "test"}} for the emoji kinds, None for moons).
+A scorer is made as Scorer(cfg, cache) (cache: where the feature network is) and called
+as scorer(networks, data) -> Scores, where data is what the trainer loaded ({style:
+{"train", "test"}} for images, None for points).
 What every evaluation of a run shares (the feature network, the palette probe,
 the features of the real sets) is prepared on the first call and kept.
 """
@@ -15,7 +16,9 @@ from .moons import score_moons
 
 
 class MoonsScorer:
-    def __init__(self, cfg):
+    """Generated points against the moons distribution."""
+
+    def __init__(self, cfg, cache=None):
         self.cfg = cfg
 
     def __call__(self, nets, data=None) -> Scores:
@@ -23,6 +26,8 @@ class MoonsScorer:
 
 
 class SamplesScorer:
+    """Generated images against the real images of cfg.style."""
+
     def __init__(self, cfg, cache=None):
         self.cfg, self.cache, self.features = cfg, cache, None
 
@@ -34,6 +39,8 @@ class SamplesScorer:
 
 
 class TranslatorScorer:
+    """Every direction a translator translates, on the test images of cfg.source and cfg.target."""
+
     def __init__(self, cfg, cache=None):
         self.cfg, self.cache, self.scorer = cfg, cache, None
 
@@ -43,13 +50,3 @@ class TranslatorScorer:
             self.scorer = TranslationScorer(names, data, FeatureNet(self.cache),
                                             background=parse_color(self.cfg.background))
         return self.scorer(nets)
-
-
-def scorer_for(kind: str, cfg, cache=None):
-    """The scorer of a run of `kind`; cache: where the feature network is (default: the run's --cache)."""
-    cache = cache or (getattr(cfg, "cache", "") or None)
-    if kind == "moons":
-        return MoonsScorer(cfg)
-    if kind == "dcgan":
-        return SamplesScorer(cfg, cache)
-    return TranslatorScorer(cfg, cache)  # cyclegan, cut, pix2pix

@@ -14,6 +14,7 @@ from torch import nn
 from ..hardware import Hardware, adam
 from ..models.noise import uniform_noise
 from .losses import AdversarialLoss, revgrad
+from .updates import descend, frozen
 
 
 @runtime_checkable
@@ -127,9 +128,7 @@ class TwoStepGAN:
             penalty = grad.float().square().flatten(1).sum(1).mean()
             total = disc_loss + self.r1_gamma / 2 * penalty
             extra = [penalty.detach()]
-        self.opt_disc.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_disc.step()
+        descend(self.opt_disc, total)
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
         return torch.stack([disc_loss.detach(), disc_acc, *extra])
 
@@ -140,21 +139,16 @@ class TwoStepGAN:
         dummy) is only measured.
         """
         G, D = self.generator, self.discriminator
-        D.requires_grad_(False)
-        try:
+        with frozen(D):
             with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
                 noise = self._noise(batch)
                 fake = G(noise)
                 d_fake = D(self.augment(fake))
                 gen_loss = self.generator_loss(d_fake) + auxiliary_loss(G, noise, fake)
             if self.train_generator:
-                self.opt_gen.zero_grad(set_to_none=True)
-                gen_loss.backward()
-                self.opt_gen.step()
+                descend(self.opt_gen, gen_loss)
                 if self.ema is not None:
                     self.ema.update()
-        finally:
-            D.requires_grad_(True)
         return torch.stack([gen_loss.detach(), accuracy(d_fake, True, self.loss.threshold)])
 
 

@@ -59,9 +59,9 @@ def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names
             save_grid(interleave(*columns), folder / f"{step:06d}-{src}-{dst}.png", ncol=2 * len(columns))
 
 
-def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool = False, score=None,
+def train_translation(cfg, run: Run, prepare: Prepare, resume: bool = False, score=None, name: str = "translator",
                       paired: bool = False) -> TrainingResult:
-    """Train a translator of `kind` from cfg.source to cfg.target; paired=True trains on pairs of one emoji."""
+    """Train the translator `name` from cfg.source to cfg.target; paired=True trains on pairs of one emoji."""
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, convolutional=True, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.source, cfg.target])
@@ -72,7 +72,7 @@ def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool =
     training = with_lr_decay(prepare(cfg, hw, train_a, train_b, pairs), cfg.lr_decay, cfg.iters)
     nets = training.networks
     what = f"{len(pairs[0])} training pairs" if paired else f"{train_a.shape[0]} + {train_b.shape[0]} training images"
-    run.log(f"{kind} {cfg.source} -> {cfg.target}: {what}, {hw.describe()}, {cfg.iters} iterations")
+    run.log(f"{name} {cfg.source} -> {cfg.target}: {what}, {hw.describe()}, {cfg.iters} iterations")
 
     def sample(it: int) -> None:
         sample_translations(nets, sets, hw, run.path / "samples", it, (cfg.source, cfg.target))
@@ -80,6 +80,6 @@ def train_translation(kind: str, cfg, run: Run, prepare: Prepare, resume: bool =
     schedule = Schedule(total=cfg.iters, log_every=cfg.log_every, sample_every=cfg.sample_every,
                         checkpoint_every=cfg.checkpoint_every, score_every=cfg.eval_every)
     run_iterations(run, training, schedule, sample, score=score and (lambda it: score(nets, data)),
-                   resume=resume, desc=kind)
+                   resume=resume, desc=name)
     run.log(f"done: samples in {run.path / 'samples'}")
     return TrainingResult(run, nets)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .. import config as config_mod
+from .. import methods
 from ..data.emoji import datasets as emoji_datasets
 from ..data.emoji import paired_indices
 from ..errors import GanforgeError
@@ -31,21 +31,16 @@ N_EMOJIS = 16
 
 def run_label(config: dict) -> str:
     """What a person calls a run: its method and the settings that make it differ from the method's defaults."""
-    kind = config["kind"]
-    defaults = config_mod.with_defaults({"kind": kind, "preset": config.get("preset")})
-    preset = config.get("preset")
-    if preset:
-        defaults.update(config_mod.PRESETS[kind][preset])
+    method, preset = methods.of_run(config), config.get("preset")
+    defaults = {**method.with_defaults({}), **method.preset_values(preset)}
     # Left out: what a run was called, where and how long it ran, and how its arithmetic was laid out
     # (upconv's forms compute the same function), none of which makes it a different method.
     skip = {"kind", "preset", "seed", "source", "target", "iters", "threads", "device", "precision", "out",
             "sample_every", "log_every", "checkpoint_every", "eval_every", "cache", "data_dir", "n_sample_images",
-            "upconv", "compile", "deterministic"}
+            "upconv", "compile", "deterministic", "code"}
     changed = [f"{k.replace('lambda_', 'λ_')} {v:g}" if isinstance(v, float) else f"{k} {v}"
                for k, v in config.items() if k not in skip and defaults.get(k) != v]
-    name = {"cyclegan": "CycleGAN", "cut": "CUT", "pix2pix": "pix2pix"}.get(kind, kind)
-    if preset:
-        name += f" {preset}"
+    name = method.title + (f" {preset}" if preset else "")
     return name + (f" ({', '.join(changed)})" if changed else "")
 
 
@@ -58,18 +53,18 @@ def _translator(nets, cfg, source: str, target: str):
 
 
 def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMOJIS,
-            direction: str | None = None) -> Path:
+            direction: str | None = None, trust_code: bool = False) -> Path:
     """Compare translation runs on one direction (`direction`, default the first run's); return the report's path."""
     if not run_dirs:
         raise GanforgeError("compare needs at least one run folder")
     runs = [Run.open(d) for d in run_dirs]
     for run in runs:
-        if run.kind not in config_mod.TRANSLATION_KINDS:
-            raise GanforgeError(f"{run.path} is a {run.kind} run; compare takes translation runs "
-                                f"({', '.join(config_mod.TRANSLATION_KINDS)})")
+        if methods.of_run(run.config).data.offers != "translations":
+            able = [m.name for m in methods.all_methods() if m.data.offers == "translations"]
+            raise GanforgeError(f"{run.path} is a {run.kind} run; compare takes translation runs ({', '.join(able)})")
     if labels is not None and len(labels) != len(runs):
         raise GanforgeError(f"--labels names {len(labels)} runs, but {len(runs)} run folders were given")
-    _, _, first_cfg = config_mod.from_dict(runs[0].config)
+    _, _, first_cfg = methods.from_dict(runs[0].config)
     source, target = first_cfg.source, first_cfg.target
     if parse_direction(direction, first_cfg) == "backward":
         source, target = target, source
@@ -82,7 +77,7 @@ def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMO
 
     columns, entries = [sources], []
     for i, run in enumerate(runs):
-        cfg, nets = load_trained(run.path)
+        cfg, nets = load_trained(run.path, trust_code=trust_code)
         there = _translator(nets, cfg, source, target)
         if there is None:
             raise GanforgeError(f"{run.path} translates {run.config['source']} -> {run.config['target']} only; "
@@ -109,7 +104,8 @@ def _entry(run: Run, label: str, source: str, target: str) -> dict:
     values = {k[len(prefix):]: v for k, v in metrics_file["metrics"].items() if k.startswith(prefix)}
     info = {k[len(prefix):]: _strip(v, prefix) for k, v in (metrics_file.get("metric_info") or {}).items()
             if k.startswith(prefix)}
-    return {"label": label, "path": str(run.path), "kind": run.kind, "seed": run.config.get("seed"),
+    return {"label": label, "folder": run.path.name, "command": methods.of_run(run.config).command(run.config),
+            "kind": run.kind, "seed": run.config.get("seed"),
             "group": re.sub(r"\s+", " ", label), "step": metrics_file.get("step"), "metrics": values,
             "metric_info": info, "timing": metrics_file.get("timing")}
 

@@ -11,7 +11,7 @@ DEMO_CYCLEGAN_ITERS = 2000  # about 2 minutes on 2 CPU cores with bf16 (see READ
 DEMO_COLOUR_TERMS = {"lambda_colour": 10.0, "lambda_cycle": 0.005}
 
 
-def run_demo(root: str = "runs") -> dict:
+def run_demo(root: str = "runs") -> list:
     print("== 1/3 building Apple and Windows emoji data (downloads once, then cached)")
     build_styles(["apple", "windows"])
     print("== 2/3 training the moons GAN (two-step, the Radboud settings)")
@@ -25,4 +25,4 @@ def run_demo(root: str = "runs") -> dict:
     print(f"  moons:     {moons.path / REPORT}   (heatmaps in {moons.path / 'heatmaps'})")
     print(f"  cyclegan:  {cycle.path / REPORT}   (samples in {cycle.path / 'samples'}, "
           f"e.g. {last}-apple-windows.png)")
-    return {"moons": moons.path, "cyclegan": cycle.path}
+    return [moons.path, cycle.path]

@@ -2,7 +2,7 @@
 
 A PlaySession owns one training: the config, the moons data, the networks and the
 step of cfg.trainer, built by the same code as `ganforge train moons`
-(train/moons.py: prepare_moons, moons_step), so what the page shows is what the
+(methods/moons.py, through methods.prepare_training), so what the page shows is what the
 assignment trains. Frames and saves draw no training randomness, so a session reset
 with a seed trains, iteration for iteration, what `ganforge train moons --seed SEED`
 trains (saving disc-only is the exception: its dummy generator draws its points from
@@ -34,51 +34,37 @@ changes; and each tab receives the curves' records from its own position.
 """
 from __future__ import annotations
 
-import base64
 import concurrent.futures
 import copy
 import dataclasses
-import json
 import math
 import queue
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from .. import config as config_mod
-from ..config import MoonsConfig
+from .. import methods
 from ..data.batches import PointBatches
 from ..data.moons import make_moons
 from ..errors import GanforgeError
-from ..fileio import write_text_atomically
-from ..hardware import Hardware, pick_hardware
-from ..models.build import GANNets, build_networks, moon_generator
-from ..models.modes import eval_mode
+from ..hardware import CPU_FP32, pick_hardware
+from ..methods.moons import METHOD as MOONS
+from ..methods.moons import MoonsConfig, moon_generator
 from ..models.moons import UniformMoonGenerator
-from ..models.noise import uniform_noise
-from ..pictures.grids import save_figure
-from ..pictures.moons import EXTENT, discriminator_grid, moons_figure, to_probability
-from ..report import write_report
-from ..runs import STATS, Run, checkpoint_name
-from ..scoring.hooks import scorer_for
+from ..models.nets import GANNets
+from ..runs import Run
 from ..train import checkpoint
 from ..train.losses import adversarial_loss
-from ..train.loop import timing_of
-from ..train.moons import moons_step, prepare_moons
-from ..train.steps import RevGradGAN, TwoStepGAN
+from ..train.steps import RevGradGAN
+from .play_frames import Frame, FrameInputs, draw, finite
+from .play_save import Snapshot, write_play_run
 
 FRAME_RATE = 5.0          # frames a second at most while training runs
 FRAME_SHARE = 0.2         # the most of the trainer's time that drawing frames may take
-HEATMAP_RESOLUTION = 64   # grid points per axis of a frame's heatmap (the page smooths it)
-N_FAKE = 500              # generated points per frame, from fixed noise: they move only when G does
-N_REAL = 1000             # real points per frame
-FRAME_SEED = 0            # seed of the frames' fixed noise and real sample (the same after every reset)
 LOG_EVERY = 10            # iterations averaged into one record of the curves and of a saved stats.jsonl
-CPU_FP32 = Hardware(torch.device("cpu"), "fp32", channels_last=False)
 
 # The settings a page may change, with what a message calls them.
 SETTINGS = {
@@ -93,86 +79,19 @@ SETTINGS = {
 STEPS = {"both": (True, True), "disc": (False, True), "gen": (True, False)}  # what: (generator, discriminator)
 
 
-def _b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What the page draws at one moment: published whole, never changed afterwards."""
-    number: int               # frames published so far; a reader sends a frame when this changes
-    generation: int           # resets so far: the data and the curves start again at each
-    iteration: int            # steps taken (full, D-only and G-only alike)
-    epoch: float              # passes over the real points so far (points seen / n_samples)
-    running: bool
-    rate: float               # iterations a second over the last second of running (0 when paused)
-    step_ms: float            # mean milliseconds of one iteration over that second (frames not included)
-    settings: dict
-    stat_names: tuple
-    heatmap: str              # base64 uint8 (R, R): D's output as probability of "real" x 255; row 0 is y = -EXTENT
-    fake: str                 # base64 float32 (N_FAKE, 2): generated points
-    arrows: str               # base64 float32 (N_FAKE, 2): minus the gradient of G's loss at each point
-    real: str                 # base64 float32 (N_REAL, 2): real points
-    history: list             # the generation's records (a list that is only ever appended to)
-    history_len: int          # how many of them belong to this frame
-    notice: str               # the latest event every tab should see (a save, a divergence)
-    notice_number: int
-
-    def payload(self, history_from: int = 0, with_real: bool = True) -> dict:
-        """The frame as JSON-able data, with the records from `history_from` on (and the real points)."""
-        data = {name: getattr(self, name) for name in ("number", "generation", "iteration", "running", "settings",
-                                                       "stat_names", "fake", "arrows", "notice", "notice_number")}
-        data.update(epoch=round(self.epoch, 4), rate=round(self.rate, 1), step_ms=round(self.step_ms, 3),
-                    extent=EXTENT, heatmap={"resolution": HEATMAP_RESOLUTION, "data": self.heatmap},
-                    history_from=history_from, history=self.history[history_from:self.history_len])
-        if with_real:
-            data["real"] = self.real
-        return data
-
-
-@dataclass
-class _Snapshot:
-    """What Save needs, copied between two iterations: CPU networks and the optimizers' states."""
-    cfg: MoonsConfig
-    preset: str
-    nets: GANNets
-    optimizers: dict          # name -> state dict (a copy)
-    history: list
-    events: list
-    iteration: int
-    points_seen: int
-    batch_index: int
-    train_seconds: float
-
-
-class _FrozenOptimizer:
-    """An optimizer's copied state where checkpoint.save expects an optimizer (it reads only state_dict())."""
-
-    def __init__(self, state: dict):
-        self._state = state
-
-    def state_dict(self) -> dict:
-        return self._state
-
-
 def play_config(preset: str | None, options: dict, run_dir=None) -> tuple[MoonsConfig, str]:
     """The session's starting config and preset: preset + options, or a moons run's config + options."""
     if run_dir is None:
-        cfg = _constant_rates(config_mod.resolve("moons", preset, **options))
-        return cfg, preset or config_mod.DEFAULT_PRESET["moons"]
+        cfg = _constant_rates(MOONS.resolve(preset, **options))
+        return cfg, preset or MOONS.default_preset
     if preset is not None:
         raise GanforgeError("--run starts from the run's saved config; drop --preset")
     run = Run.open(run_dir)
-    if run.kind != "moons":
-        raise GanforgeError(f"--run {run_dir} is a {run.kind} run; ganforge play needs a moons run")
-    _, run_preset, cfg = config_mod.from_dict(run.config)
-    cfg = _constant_rates(dataclasses.replace(cfg, **options))
+    if run.kind != MOONS.name:
+        raise GanforgeError(f"--run {run_dir} is a {run.kind} run; ganforge play needs a {MOONS.name} run")
+    cfg = _constant_rates(dataclasses.replace(MOONS.from_dict(run.config), **options))
     config_mod.validate(cfg)
-    return cfg, run_preset or config_mod.DEFAULT_PRESET["moons"]
+    return cfg, run.config.get("preset") or MOONS.default_preset
 
 
 def _constant_rates(cfg: MoonsConfig) -> MoonsConfig:
@@ -263,17 +182,13 @@ class PlaySession:
         cfg = dataclasses.replace(self.cfg, seed=seed)
         torch.manual_seed(seed)
         self.real = make_moons(cfg.n_samples, cfg.noise, seed).to(self.hw.device)  # (N, 2)
-        training = prepare_moons(cfg, self.hw, self.real)
-        self.nets, self.step = training.networks, training.step
+        training = methods.prepare_training(MOONS, cfg, self.hw, (self.real,))
+        self.nets, self.step, self._batches = training.networks, training.step, training.batches
         self._spare_generator = None   # the trained generator, put aside while disc-only uses the dummy
-        self._batches = PointBatches(self.real, cfg.batch_size, cfg.shuffle)
         self.cfg = cfg
         self.iteration = self.points_seen = self._batch_index = 0
         self.train_seconds = 0.0
-        rng = torch.Generator().manual_seed(FRAME_SEED)
-        self._fixed_noise = uniform_noise(N_FAKE, cfg.noise_size, self.hw.device, generator=rng)  # (N_FAKE, noise)
-        sample = self.real[torch.randperm(len(self.real), generator=rng)[:N_REAL].to(self.hw.device)]
-        self._real_b64 = _b64(sample.float().cpu().numpy())
+        self._frame_inputs = FrameInputs(self.real, cfg.noise_size, self.hw.device)
         self.generation += 1
         self.history: list[dict] = []
         self._start_sums()
@@ -296,7 +211,7 @@ class PlaySession:
         # the config's constant ones.
         self._set_learning_rates(self.cfg)
         extra, epochs = state["extra"], int(state["step"])
-        per_epoch = self._batches.per_epoch
+        per_epoch = PointBatches.per_epoch_of(self.cfg.n_samples, self.cfg.batch_size)
         self.iteration = int(extra.get("iterations", epochs * per_epoch))
         self.points_seen = int(extra.get("points_seen", epochs * self.cfg.n_samples))
         self._batch_index = int(extra.get("batch_index", 0))
@@ -387,7 +302,7 @@ class PlaySession:
         started = time.perf_counter()
         step, names, size = self.step, self.step.stat_names, self.cfg.batch_size
         if isinstance(step, RevGradGAN) or discriminator:
-            real = self._batches.batch(self._batch_index)  # (B, 2); a G-only two-step needs no real points
+            real, = self._batches(self._batch_index)  # (B, 2); a G-only two-step needs no real points
             self._batch_index += 1
             self.points_seen += real.shape[0]
         if isinstance(step, RevGradGAN):
@@ -433,7 +348,7 @@ class PlaySession:
         record = {"iter": self.iteration, "epoch": round(self.points_seen / self.cfg.n_samples, 5)}
         for name, total, count in zip(self.step.stat_names, sums, self._counts):
             if count:
-                record[name] = _finite(total / count)
+                record[name] = finite(total / count)
         self.history.append(record)
         self._start_sums()
         bad = [name for name, v in record.items() if v is None]
@@ -452,37 +367,16 @@ class PlaySession:
         started = time.perf_counter()
         if not self.running:
             self._record()  # stepping by hand: show every step in the curves at once
-        grid, fake, arrows = self._draw()
+        heatmap, fake, arrows = draw(self.nets, self.step, self.cfg.loss, self._frame_inputs, self.hw, self._rng_devices)
         self._frame_number += 1
         self.frame = Frame(
             number=self._frame_number, generation=self.generation, iteration=self.iteration,
             epoch=self.points_seen / self.cfg.n_samples, running=self.running,
             rate=self._rate if self.running else 0.0, step_ms=self._step_ms, settings=self.settings(),
             stat_names=tuple(self.step.stat_names),
-            heatmap=_b64((np.nan_to_num(grid, nan=0.5).clip(0, 1) * 255).round().astype(np.uint8)),
-            fake=_b64(np.nan_to_num(fake).astype(np.float32)), arrows=_b64(np.nan_to_num(arrows).astype(np.float32)),
-            real=self._real_b64, history=self.history, history_len=len(self.history),
+            heatmap=heatmap, fake=fake, arrows=arrows, real=self._frame_inputs.real_b64, history=self.history, history_len=len(self.history),
             notice=self._notice, notice_number=self._notice_number)
         return time.perf_counter() - started
-
-    def _draw(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """D's output on the grid, G's points from the fixed noise, and where G's loss pushes each point.
-
-        The arrow of point x is -d(loss_G)/dx with loss_G summed over the points (the
-        loss is a mean, so this is each point's own push). Everything runs inside a
-        forked RNG, so drawing a frame never changes the training's random numbers.
-        """
-        G, D = self.nets.generator, self.nets.discriminator
-        with eval_mode(G, D), torch.random.fork_rng(devices=self._rng_devices):
-            with self.hw.autocast():
-                grid = discriminator_grid(D, HEATMAP_RESOLUTION, to_probability(self.cfg.loss), self.hw.device)
-                with torch.no_grad():
-                    fake = G(self._fixed_noise).float()  # (N_FAKE, 2)
-            points = fake.detach().requires_grad_(True)
-            with torch.enable_grad(), self.hw.autocast():
-                loss = self.step.generator_loss(D(points)) * len(points)
-            (grad,) = torch.autograd.grad(loss, points)
-        return grid, fake.cpu().numpy(), (-grad).float().cpu().numpy()
 
     # Controls, applied by the trainer thread between two iterations.
     @staticmethod
@@ -542,7 +436,7 @@ class PlaySession:
                 self.step.loss = adversarial_loss(new.loss)
             self._set_learning_rates(new)
         if new.batch_size != old.batch_size:
-            self._batches = PointBatches(self.real, new.batch_size, new.shuffle)
+            self._batches = MOONS.data.batches(new, self.hw, self.real)
             self._batch_index = 0  # a new pass over the points in batches of the new size
         self.cfg, self.speed = new, speed
         if changes:
@@ -596,7 +490,7 @@ class PlaySession:
             G = self._spare_generator or self._placed(moon_generator(new))
             self._spare_generator = None
         self.nets = GANNets(G, D)
-        self.step = moons_step(new, self.nets, self.hw)
+        self.step = MOONS.step(new, self.nets, self.hw)
 
     def _placed(self, module: torch.nn.Module) -> torch.nn.Module:
         module.to(self.hw.device)
@@ -616,75 +510,22 @@ class PlaySession:
         self._record()
         cpu_cfg = dataclasses.replace(self.cfg, compile=False)
         with torch.random.fork_rng(devices=[]):  # building copies must not move the training's RNG
-            nets = build_networks("moons", cpu_cfg, CPU_FP32)
+            nets = methods.build_networks(MOONS, cpu_cfg, CPU_FP32)
         for name, module in nets.as_dict().items():
             module.load_state_dict({k: v.detach().to("cpu", copy=True)
                                     for k, v in self.nets.as_dict()[name].state_dict().items()})
             module.eval()
         optimizers = {name: copy.deepcopy(opt.state_dict()) for name, opt in self.step.optimizers.items()}
-        snapshot = _Snapshot(self.cfg, self.preset, nets, optimizers, list(self.history), list(self._events),
-                             self.iteration, self.points_seen, self._batch_index, self.train_seconds)
-        return self._saver.submit(self._write_run, snapshot)
+        snapshot = Snapshot(self.cfg, self.preset, nets, optimizers, list(self.history), list(self._events),
+                            self.iteration, self.points_seen, self._batch_index, self.train_seconds,
+                            tuple(self.step.stat_names))
+        return self._saver.submit(self._save, snapshot)
 
-    def _stop_if_closing(self) -> None:
-        if self._closing.is_set():
-            raise GanforgeError("the save was interrupted by the shutdown; no run folder was written")
-
-    def _write_run(self, snap: _Snapshot) -> dict:
-        """An ordinary moons run folder, complete or not at all: config.json, log.txt, stats.jsonl, a checkpoint,
-        a heatmap, metrics.json (then report.html).
-
-        Moons runs count epochs: the checkpoint's step and config.json's epochs are the
-        whole epochs the networks trained (at least 1 in the config), and log.txt and
-        the checkpoint say the exact iterations and epochs.
-        """
-        cfg = snap.cfg
-        epochs = snap.points_seen / cfg.n_samples
-        step = int(epochs)
-        # config.json records the device and precision the session trained with, not "auto".
-        saved_cfg = dataclasses.replace(cfg, epochs=max(1, step), device=self.hw.device.type,
-                                        precision=self.hw.precision)
-        with Run.create_staged(config_mod.to_dict("moons", snap.preset, saved_cfg), f"moons-{cfg.trainer}-play",
-                               root=self.out) as run:
-            run.log(f"ganforge play: moons on {self.hw.describe()}, {cfg.n_samples} points; what was changed:",
-                    echo=False)
-            for event in snap.events:
-                run.log(f"  {event}", echo=False)
-            run.log(f"saved after {snap.iteration} iterations ({epochs:.4f} epochs; checkpoint {checkpoint_name(step)} "
-                    f"counts whole epochs), {snap.train_seconds:.1f} s of training", echo=False)
-            records = [{k: v for k, v in r.items() if k != "iter"} for r in snap.history]
-            write_text_atomically(run.path / STATS, "".join(_json_line(r) for r in records))
-            extra = {"stats_sum": [0.0] * len(_stat_names(cfg)), "stats_count": 0,
-                     "train_seconds": snap.train_seconds, "iterations": snap.iteration,
-                     "points_seen": snap.points_seen, "batch_index": snap.batch_index, "saved_by": "ganforge play"}
-            checkpoint.save(run.checkpoint_dir, step, snap.nets.as_dict(),
-                            {name: _FrozenOptimizer(state) for name, state in snap.optimizers.items()}, extra)
-            self._stop_if_closing()
-            fig = moons_figure(snap.nets.discriminator, snap.nets.generator, make_moons(cfg.n_samples, cfg.noise,
-                               cfg.seed), resolution=cfg.heatmap_resolution, to_prob=to_probability(cfg.loss),
-                               title=f"{cfg.trainer}, ganforge play after {snap.iteration} iterations "
-                                     f"({epochs:.2f} epochs)", rng=torch.Generator().manual_seed(FRAME_SEED))
-            save_figure(fig, run.path / "heatmaps" / f"epoch-{step:04d}.png")
-            self._stop_if_closing()
-            scores = scorer_for("moons", saved_cfg)(snap.nets)
-            run.write_metrics(step, scores, checkpoint=checkpoint_name(step),
-                              timing=timing_of(snap.train_seconds, snap.iteration))
-            self._stop_if_closing()
-        report = None
-        if not self._closing.is_set():
-            report = write_report(run.path)  # from the finished folder's files, as after `ganforge train`
-        self._post(lambda: self._tell(f"saved {run.path}"))
-        return {"path": str(run.path), "iterations": snap.iteration, "epochs": round(epochs, 4),
-                "report": str(report) if report else None}
-
-
-def _stat_names(cfg: MoonsConfig) -> tuple[str, ...]:
-    return (RevGradGAN if cfg.trainer == "revgrad" else TwoStepGAN).stat_names
-
-
-def _json_line(record: dict) -> str:
-    return json.dumps(record) + "\n"
-
+    def _save(self, snapshot: Snapshot) -> dict:
+        """On the save thread: write the run folder, then tell every tab."""
+        reply = write_play_run(snapshot, self.hw, self.out, self._closing.is_set)
+        self._post(lambda: self._tell(f"saved {reply['path']}"))
+        return reply
 
 def _chain(done: concurrent.futures.Future, future: concurrent.futures.Future) -> None:
     """Copy the outcome of `done` into `future`."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from .. import config as config_mod
+from .. import methods
 from ..data.emoji import load_style, paired_indices
 from ..data.folders import load_image_folders
 from ..data.moons import make_moons
@@ -42,24 +42,24 @@ MANIFEST = "reproduce.json"
 # quick fits in about 15 minutes per assignment on a 2-core CPU; tiny is for tests.
 SCALES: dict[str, dict[str, dict]] = {
     "full": {   # the handouts' own lengths
-        "moons": dict(n_samples=100_000, epochs=10),
-        "dcgan": dict(iters=5000, sample_every=200, eval_every=200),
+        "moons_runs": dict(n_samples=100_000, epochs=10),
+        "dcgan_run": dict(iters=5000, sample_every=200, eval_every=200),
         "cyclegan_radboud": dict(iters=6300, sample_every=200, eval_every=900),
         "cyclegan_toronto": dict(iters=10000, sample_every=200, eval_every=200),
         "sweep_radboud": dict(iters=6300, sample_every=900, eval_every=0),
         "sweep_toronto": dict(iters=10000, sample_every=1000, eval_every=0),
     },
     "quick": {  # 10 moons epochs of 20,000 points; emoji runs shortened
-        "moons": dict(n_samples=20_000, epochs=10),
-        "dcgan": dict(iters=1500, sample_every=200, eval_every=200),
+        "moons_runs": dict(n_samples=20_000, epochs=10),
+        "dcgan_run": dict(iters=1500, sample_every=200, eval_every=200),
         "cyclegan_radboud": dict(iters=1000, sample_every=200, eval_every=500),
         "cyclegan_toronto": dict(iters=1000, sample_every=200, eval_every=200),
         "sweep_radboud": dict(iters=500, sample_every=250, eval_every=0),
         "sweep_toronto": dict(iters=500, sample_every=250, eval_every=0),
     },
     "tiny": {   # a handful of steps on small data: checks that everything runs and renders
-        "moons": dict(n_samples=512, epochs=2, hidden_disc=16, heatmap_resolution=20),
-        "dcgan": dict(iters=4, sample_every=2, log_every=1, eval_every=2, checkpoint_every=4, batch_size=8),
+        "moons_runs": dict(n_samples=512, epochs=2, hidden_disc=16, heatmap_resolution=20),
+        "dcgan_run": dict(iters=4, sample_every=2, log_every=1, eval_every=2, checkpoint_every=4, batch_size=8),
         "cyclegan_radboud": dict(iters=4, sample_every=2, log_every=1, eval_every=0, checkpoint_every=4,
                                  batch_size=8),
         "cyclegan_toronto": dict(iters=4, sample_every=2, log_every=1, eval_every=2, checkpoint_every=4,
@@ -140,9 +140,10 @@ class Reproduction:
         """Refuse to reuse a finished run trained with other settings (another --scale, say)."""
         options = dict(options)
         preset = options.pop("preset", None)
-        wanted = config_mod.to_dict(kind, preset, config_mod.resolve(kind, preset, **options))
+        method = methods.get(kind)
+        wanted = method.to_dict(preset, method.resolve(preset, **options))
         try:
-            existing = config_mod.with_defaults(json.loads((folder / "config.json").read_text()))
+            existing = method.with_defaults(json.loads((folder / "config.json").read_text()))
         except (OSError, json.JSONDecodeError):
             existing = {}
         changed = sorted(k for k in wanted if k not in ("threads", "device", "precision")
@@ -182,7 +183,7 @@ class Reproduction:
 
     # The assignments.
     def radboud(self) -> None:
-        moons = dict(self.options["moons"], seed=RADBOUD_SEED)
+        moons = dict(self.options["moons_runs"], seed=RADBOUD_SEED)
         # 9.4 and 9.7 come from the two-step run (its epoch-0000 heatmap is the untrained discriminator).
         for trainer in ("two-step", "disc-only", "revgrad"):
             self.run(f"moons-{trainer}", "moons", preset="radboud", trainer=trainer, **moons)
@@ -201,7 +202,7 @@ class Reproduction:
     def toronto(self) -> None:
         self.manifest["facts"]["padding"] = padding_table()
         self.save()
-        self.run("dcgan", "dcgan", preset="toronto", style="windows", **self.emoji("dcgan"))
+        self.run("dcgan", "dcgan", preset="toronto", style="windows", **self.emoji("dcgan_run"))
         self.save()
         seeds = self.sweep("seeds", {"seed": list(TORONTO_SEEDS)}, self.emoji("cyclegan_toronto"), preset="toronto")
         self.save()

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from ..data.convert import to_model_range, to_uint8
 from ..data.emoji import datasets as emoji_datasets
 from ..data.emoji import paired_indices
+from ..errors import GanforgeError
 from ..inference import load_trained
 from ..pictures.grids import save_grid
 from ..runs import Run
@@ -99,14 +100,18 @@ def verdict(rows: list[dict]) -> str:
 def stego_probe(run_dir, n_images: int = 100) -> dict:
     """Probe both directions of a CycleGAN run; write stego.json and residual images into the run."""
     run = Run.open(run_dir)
-    cfg, nets = load_trained(run_dir, "cyclegan")
+    cfg, nets = load_trained(run_dir, "translations")
+    translators = nets.translators()
+    if set(translators) != {"forward", "backward"}:
+        raise GanforgeError(f"{run_dir} is a {run.kind} run, which translates one way; the probe needs a translator "
+                            "that translates back (a CycleGAN)")
     splits = emoji_datasets.load_emoji_splits(cfg, [cfg.source, cfg.target])
     a, b = cfg.source, cfg.target
     idx_a, idx_b = paired_indices(splits[a]["test"], splits[b]["test"])
     idx_a, idx_b = idx_a[:n_images], idx_b[:n_images]
     result = {}
-    for src, dst, g_there, g_back, i_src, i_dst in ((a, b, nets.g_ab, nets.g_ba, idx_a, idx_b),
-                                                     (b, a, nets.g_ba, nets.g_ab, idx_b, idx_a)):
+    for (src, dst, i_src, i_dst), (g_there, g_back) in zip(((a, b, idx_a, idx_b), (b, a, idx_b, idx_a)),
+                                                           (translators["forward"], translators["backward"])):
         probe = probe_direction(g_there, g_back, splits[src]["test"].images[i_src], splits[dst]["test"].images[i_dst])
         tag = f"{src}-{dst}"
         n = min(16, probe["translations"].shape[0])

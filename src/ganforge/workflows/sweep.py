@@ -33,6 +33,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from .. import config as config_mod
+from .. import methods
 from ..errors import GanforgeError
 from ..fileio import write_json_atomically
 from ..hardware import free_cores, visible_gpus
@@ -53,9 +54,7 @@ _TRUE, _FALSE = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 # Options: parsing, the cross product, names.
 def _field(kind: str, name: str) -> dataclasses.Field:
-    if kind not in config_mod.KINDS:
-        raise GanforgeError(f"unknown experiment kind {kind!r}; choose one of {', '.join(config_mod.KINDS)}")
-    for f in dataclasses.fields(config_mod.KINDS[kind]):
+    for f in methods.get(kind).fields():
         if f.name == name:
             return f
     raise GanforgeError(f"unknown option {config_mod.option_name(name)} for {kind}")
@@ -139,17 +138,25 @@ class Configuration:
     preset: str | None = None
 
     def differences(self, existing: dict) -> list[str]:
-        """Settings in which a folder's config.json differs from this configuration (threads and hardware may)."""
-        existing = config_mod.with_defaults(existing)
-        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT) - set(HARDWARE)
+        """Settings in which a folder's config.json differs from this configuration (threads and hardware may;
+        "code" records the copies of the user's networks that the settings name)."""
+        existing = _with_defaults(existing)
+        keys = (set(existing) | set(self.config)) - set(NOT_SWEPT) - set(HARDWARE) - {"code"}
         return sorted(k for k in keys if existing.get(k) != self.config.get(k))
 
     def hardware_changes(self, existing: dict) -> dict:
         """The hardware options this configuration names (not "auto") that differ from a folder's config.json:
         what resuming that folder passes on, as `--resume RUN --device cpu` would."""
-        existing = config_mod.with_defaults(existing)
+        existing = _with_defaults(existing)
         return {k: self.config[k] for k in HARDWARE
                 if k in self.config and self.config[k] != "auto" and existing.get(k) != self.config[k]}
+
+
+def _with_defaults(config: dict) -> dict:
+    """A config.json with the fields it predates filled in by its method's defaults (as it is, where the method
+    is not installed here)."""
+    method = methods.find(config.get("kind"))
+    return method.with_defaults(config) if method is not None else dict(config)
 
 
 def parse_presets(preset) -> list[str | None]:
@@ -166,8 +173,7 @@ def parse_presets(preset) -> list[str | None]:
 
 def plan(kind: str, swept: dict, fixed: dict, preset=None, threads: int = 0) -> list[Configuration]:
     """Every configuration of the cross product (presets x swept options), resolved and validated before any run."""
-    if kind not in config_mod.KINDS:
-        raise GanforgeError(f"unknown experiment kind {kind!r}; choose one of {', '.join(config_mod.KINDS)}")
+    method = methods.get(kind)
     presets = parse_presets(preset)
     configurations = []
     names = sorted(swept, key=lambda n: (n == "seed", n))  # "lambda_cycle=0.1,seed=2": alphabetical, seed last
@@ -176,10 +182,10 @@ def plan(kind: str, swept: dict, fixed: dict, preset=None, threads: int = 0) -> 
         values = ({"preset": one_preset} if len(presets) > 1 else {}) | dict(zip(names, combo))
         name = run_name(values)
         try:
-            cfg = config_mod.resolve(kind, one_preset, **fixed, **dict(zip(names, combo)), threads=threads)
+            cfg = method.resolve(one_preset, **fixed, **dict(zip(names, combo)), threads=threads)
         except GanforgeError as e:
             raise GanforgeError(f"{e}" if not values else f"{e} (in configuration {name})") from None
-        configurations.append(Configuration(name, values, config_mod.to_dict(kind, one_preset, cfg), one_preset))
+        configurations.append(Configuration(name, values, method.to_dict(one_preset, cfg), one_preset))
     seen: dict[str, int] = {}
     for c in configurations:  # two values that read the same in a folder name (a/b and a_b)
         if c.name in seen:
@@ -197,7 +203,7 @@ def default_threads(workers: int) -> int:
 
 # The state of a run folder, and the one function every worker runs.
 def final_step(config: dict) -> int:
-    return int(config["epochs"] if config["kind"] == "moons" else config["iters"])
+    return int(config[methods.of_run(config).data.length])
 
 
 def run_state(folder: Path, config: dict) -> str:
@@ -522,10 +528,10 @@ def _gpu_text(backend: str, workers: int, gpus_per_run: float) -> str:
 # The command line's options (used by cli.py's `sweep` command).
 def add_sweep_arguments(parser, kind: str) -> None:
     """--preset, --out, --workers, --backend, ... and one VALUES option per config field."""
-    presets = ", ".join(config_mod.PRESETS.get(kind, {}))
+    method = methods.get(kind)
     parser.add_argument("--preset", default=None,
-                        help=f"named settings ({presets}) [default: {config_mod.DEFAULT_PRESET.get(kind)}]; a comma "
-                        "list is swept, the other options applied to each")
+                        help=f"named settings ({', '.join(method.presets) or 'none'}) [default: {method.default_preset}]; "
+                        "a comma list is swept, the other options applied to each")
     parser.add_argument("--out", required=True, help="sweep folder: one run folder per configuration, sweep.json, "
                         "report.html; the same --out again skips finished runs")
     parser.add_argument("--workers", type=int, default=1, help="runs at the same time [default: 1]")
@@ -542,13 +548,13 @@ def add_sweep_arguments(parser, kind: str) -> None:
                         "four runs on one). Ray hides the GPUs from tasks that ask for none. The local backend "
                         "gives its workers the visible GPUs in turn instead [default: 0]")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html at the end")
-    for f in dataclasses.fields(config_mod.KINDS[kind]):
+    for f in method.fields():
         if f.name in NOT_SWEPT:
             continue
         help_text = f.metadata.get("help", "")
         if f.metadata.get("choices"):
             help_text += f" ({'|'.join(map(str, f.metadata['choices']))})"
-        help_text += f" [{config_mod.defaults_text(kind, f.name)}]; a comma list is swept".replace("%", "%%")
+        help_text += f" [{method.defaults_text(f.name)}]; a comma list is swept".replace("%", "%%")
         flag = config_mod.option_name(f.name)
         if config_mod.field_type(f) is bool:
             parser.add_argument(flag, nargs="?", const="true", default=None, metavar="BOOL[,BOOL]", help=help_text)
@@ -559,7 +565,7 @@ def add_sweep_arguments(parser, kind: str) -> None:
 def options_from_args(args, kind: str) -> dict:
     """{option: [values]} of the options given on the command line."""
     out = {}
-    for f in dataclasses.fields(config_mod.KINDS[kind]):
+    for f in methods.get(kind).fields():
         text = getattr(args, f.name, None)
         if f.name not in NOT_SWEPT and text is not None:
             out[f.name] = parse_values(kind, f.name, text)

@@ -5,41 +5,25 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Mapping
 
 import torch
 
 from .. import config as config_mod
+from .. import methods
 from ..errors import GanforgeError
 from ..hardware import resolve_device, resolve_precision
+from ..methods import Method, user_code
 from ..report import write_report
 from ..report.summary import end_of_run
 from ..report.tensorboard import live_mirror
-from ..runs import CONFIG, Run, checkpoint_step
-from ..scoring import direction_name
-from ..scoring.hooks import scorer_for
-from ..train.cut import train_cut
-from ..train.cyclegan import train_cyclegan
-from ..train.dcgan import train_dcgan
-from ..train.moons import train_moons
-from ..train.pix2pix import train_pix2pix
+from ..runs import CONFIG, METHOD, Run, checkpoint_step
 from ..train.result import TrainingResult
 
 # What --resume may change: how long, where and with what arithmetic (device, precision, deterministic kernels),
 # and how often to report. Anything else would change what is trained.
 RESUMABLE = ("iters", "epochs", "threads", "device", "precision", "deterministic", "log_every", "sample_every",
              "checkpoint_every", "eval_every", "plot_every")
-
-TRAINERS = {"moons": train_moons, "dcgan": train_dcgan, "cyclegan": train_cyclegan, "cut": train_cut,
-            "pix2pix": train_pix2pix}
-
-
-def run_tag(kind: str, cfg) -> str:
-    """The readable part of an auto-numbered run folder's name."""
-    if kind == "moons":
-        return f"moons-{cfg.trainer}"
-    if kind == "dcgan":
-        return f"dcgan-{cfg.style}"
-    return f"{kind}-{direction_name(cfg.source, cfg.target)}"
 
 
 def settle_hardware(cfg, strict: bool = True):
@@ -54,42 +38,62 @@ def settle_hardware(cfg, strict: bool = True):
     return dataclasses.replace(cfg, device=device, precision=resolve_precision(device, cfg.precision))
 
 
-def start_run(kind: str, preset: str | None, out=None, root="runs", tag: str | None = None, **options):
-    """Resolve a config (device and precision settled on this machine) and create its run folder; return (cfg, run)."""
-    cfg = settle_hardware(config_mod.resolve(kind, preset, **options))
-    run = Run.create(config_mod.to_dict(kind, preset, cfg), tag or run_tag(kind, cfg), out=out, root=root)
-    return cfg, run
+def given_code(method: Method, options: dict) -> tuple[dict, dict]:
+    """(options, {field: class or factory}): networks handed over in Python (generator=MyGenerator) taken out of
+    the options, which name them as config.json will (nets.py:MyGenerator)."""
+    given = {k: v for k, v in options.items() if k in method.own_networks and callable(v)}
+    unknown = sorted(k for k, v in options.items() if callable(v) and k not in given)
+    if unknown:
+        raise GanforgeError(f"{unknown[0]} takes a value, not code; the {method.name} method takes networks of "
+                            f"yours as {', '.join(method.own_networks) or 'nothing'}")
+    return {**options, **{k: user_code.spec_of(v)[0] for k, v in given.items()}}, given
 
 
-def reopen_run(path, kind: str, changes: dict | None = None):
-    """Open an existing run folder of `kind` for --resume, with `changes` to the options RESUMABLE names
+def start_run(method: Method, preset: str | None, out=None, root="runs", tag: str | None = None,
+              code: Mapping[str, Callable] | None = None, **options):
+    """Resolve a config (device and precision settled on this machine), create its run folder with copies of the
+    user's code, and return (cfg, run, {field: the user's class or factory})."""
+    cfg = settle_hardware(method.resolve(preset, **options))
+    found = user_code.sources(method, cfg, code or {})
+    config = method.to_dict(preset, cfg)
+    run = Run.create(config, tag or method.tag(cfg), out=out, root=root, method=method.describe(config))
+    if found:  # copy the files, then record them (config.json names only files that are there)
+        run.config["code"] = user_code.install(run.path, found)
+        run.write_json(CONFIG, run.config)
+    return cfg, run, user_code.load(run.path, run.config, code, trust=True)
+
+
+def reopen_run(path, method: Method, changes: dict | None = None):
+    """Open an existing run folder of `method` for --resume, with `changes` to the options RESUMABLE names
     (a longer --iters, other --threads, --device cpu, ...); config.json records them. Return (cfg, run).
 
     The run continues on the device and in the precision config.json records unless `changes` name others;
     a config.json from before they were recorded ("auto") gets what "auto" means on this machine.
     """
     run = Run.open(path)
-    if run.kind != kind:
-        raise GanforgeError(f"--resume {path} is a {run.kind} run, not {kind}")
+    if run.kind != method.name:
+        raise GanforgeError(f"--resume {path} is a {run.kind} run, not {method.name}")
     changes = {k: v for k, v in (changes or {}).items() if v is not None}
     refused = sorted(set(changes) - set(RESUMABLE))
     if refused:
-        allowed = ", ".join(config_mod.option_name(k) for k in RESUMABLE if k in config_mod.field_names(kind))
+        allowed = ", ".join(config_mod.option_name(k) for k in RESUMABLE if k in method.field_names())
         raise GanforgeError(f"{config_mod.option_name(refused[0])} cannot change when resuming: it would change "
                             f"the training itself; --resume may change {allowed}")
-    _, preset, cfg = config_mod.from_dict(run.config)
+    preset, cfg = run.config.get("preset"), method.from_dict(run.config)
     recorded = (cfg.device, cfg.precision)
     if changes:
-        cfg = config_mod.resolve(kind, preset, **{**{k: v for k, v in run.config.items()
-                                                     if k in config_mod.field_names(kind)}, **changes})
-        _check_not_shorter(run, cfg, kind)
+        cfg = method.resolve(preset, **{**{k: v for k, v in run.config.items() if k in method.field_names()},
+                                        **changes})
+        _check_not_shorter(run, cfg, method)
     if cfg.device == "cuda" and "device" not in changes and not torch.cuda.is_available():
         raise GanforgeError(f"{path} trained on cuda, and torch sees no CUDA device here; add --device cpu to "
                             "continue it on the CPU")
     cfg = settle_hardware(cfg)
     if changes or (cfg.device, cfg.precision) != recorded:
-        run.config = config_mod.to_dict(kind, preset, cfg)
+        run.config = {**run.config, **method.to_dict(preset, cfg)}
         run.write_json(CONFIG, run.config)
+    if not (run.path / METHOD).is_file():  # a run folder from before method.json existed
+        run.write_json(METHOD, method.describe(run.config))
     if changes:
         run.log(f"resuming with {', '.join(f'{config_mod.option_name(k)} {v}' for k, v in changes.items())}")
     _log_hardware_change(run, recorded, cfg)
@@ -109,27 +113,36 @@ def _log_hardware_change(run: Run, recorded: tuple[str, str], cfg) -> None:
                 "arithmetic differs from an uninterrupted run's")
 
 
-def _check_not_shorter(run: Run, cfg, kind: str) -> None:
+def _check_not_shorter(run: Run, cfg, method: Method) -> None:
     """A run cannot be cut below the step it has reached (its checkpoints would lie beyond the end)."""
     latest = run.latest_checkpoint()
-    total = cfg.epochs if kind == "moons" else cfg.iters
+    total = method.length(cfg)
     if latest is not None and checkpoint_step(latest) > total:
-        option = "--epochs" if kind == "moons" else "--iters"
-        raise GanforgeError(f"{option} {total} is below the step {checkpoint_step(latest)} that {run.path} has "
-                            "reached; give a larger one")
+        raise GanforgeError(f"{config_mod.option_name(method.data.length)} {total} is below the step "
+                            f"{checkpoint_step(latest)} that {run.path} has reached; give a larger one")
 
 
-def train(kind: str, preset: str | None = None, out=None, root="runs", resume=None, **options) -> TrainingResult:
-    """Train a new run of `kind` (or continue `resume`), score it, and write its report."""
+def train(kind: str, preset: str | None = None, out=None, root="runs", resume=None, trust_code: bool = False,
+          **options) -> TrainingResult:
+    """Train a new run of the method `kind` (or continue `resume`), score it, and write its report.
+
+    Networks of the user's come as options naming their code (generator="nets.py:DCGenerator") or, from
+    Python, as the class or factory itself (generator=DCGenerator); trust_code: on --resume, import the
+    run's copy of them even when it is not known to be the user's own file (methods/user_code.py).
+    """
+    method = methods.get(kind)
+    options, code = given_code(method, options)
     if resume is not None:
         if preset or out is not None:
             raise GanforgeError("--resume continues a run in its own folder with its saved config; "
                                 "give no --preset or --out")
-        cfg, run = reopen_run(resume, kind, options)
+        cfg, run = reopen_run(resume, method, {k: v for k, v in options.items() if k not in code})
+        code = user_code.load(run.path, run.config, code, trust_code)
     else:
-        cfg, run = start_run(kind, preset, out=out, root=root, **options)
-    result = _with_live_tensorboard(run, lambda: TRAINERS[kind](cfg, run, resume=resume is not None,
-                                                                score=scorer_for(kind, cfg)))
+        cfg, run, code = start_run(method, preset, out=out, root=root, code=code, **options)
+    score = methods.make_scorer(method, cfg)
+    result = _with_live_tensorboard(run, lambda: methods.train_method(method, cfg, run, resume=resume is not None,
+                                                                      score=score, code=code))
     # The report, and the summary printed at the end, are built from the finished run folder's files alone.
     write_report(run.path)
     for line in end_of_run(run.path):

@@ -9,23 +9,41 @@ train/colour.py may be added to the translator's loss.
 """
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 
 import torch
 
-from ..config import CUTConfig
-from ..data.batches import BatchSampler
+from ..config import ColourOptions, TranslationConfig, opt
 from ..hardware import Hardware, adam
-from ..models.build import TranslatorNets, build_networks
-from ..runs import Run
-from .augment import DiffAugment
-from .colour import ColourTerms
-from .loop import Training
-from .losses import AdversarialLoss, adversarial_loss
-from .patchnce import patch_nce_loss
-from .result import TrainingResult
-from .steps import accuracy
-from .translation import train_translation
+from ..models.cut import ProjectionHeads, ResnetTranslator
+from ..models.nets import TranslatorNets
+from ..models.patch import PatchDiscriminator
+from ..train.augment import DiffAugment
+from ..train.colour import ColourTerms
+from ..train.losses import AdversarialLoss, adversarial_loss
+from ..train.patchnce import patch_nce_loss
+from ..train.steps import accuracy
+from ..train.updates import descend, frozen
+from .data_kinds import UNPAIRED
+from .record import Benchmark, Method
+
+
+@dataclass
+class CUTConfig(ColourOptions, TranslationConfig):
+    """Contrastive unpaired translation (Park et al., ECCV 2020), one direction, no cycle."""
+    n_blocks: int = opt(4, "residual blocks of the generator at 8x8 (conv_dim x 4 channels)", min=1)
+    lambda_nce: float = opt(1.0, "weight of the PatchNCE loss between input and output patches", min=0.0)
+    nce_identity: bool = opt(True, "also ask PatchNCE to match real target images with their translations "
+                             "(CUT; --no-nce-identity is FastCUT)")
+    nce_patches: int = opt(256, "patches sampled per feature layer for PatchNCE", min=1)
+    nce_temperature: float = opt(0.07, "temperature of the PatchNCE softmax", min=0.0, min_exclusive=True)
+    patch_layers: int = opt(1, "stride-2 layers of the patch discriminator: 1 judges 16x16 patches, 2 the whole "
+                            "32x32 image", min=1, max=3)
+    augment: str = opt("translation,cutout", "DiffAugment policies applied to real and fake images before the "
+                       "discriminator (comma list of translation, cutout; empty: none); no colour jitter, since "
+                       "colour is the style")
+    lr: float = opt(2e-4, "Adam learning rate (generator, projection heads, discriminator)", min=0.0,
+                    min_exclusive=True)
 
 
 class CUTStep:
@@ -62,13 +80,10 @@ class CUTStep:
                 fake = G(real_a)
             d_real, d_fake = D(self.augment(real_b)), D(self.augment(fake))
             d_loss = loss(d_real, True) + loss(d_fake, False)
-        self.opt_disc.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.opt_disc.step()
+        descend(self.opt_disc, d_loss)
 
         # Update the translator (and the heads): fool D, keep patches, and the colour terms.
-        D.requires_grad_(False)
-        try:
+        with frozen(D):
             with self.hw.autocast():
                 both = G(torch.cat([real_a, real_b])) if cfg.nce_identity else G(real_a)
                 fake = both[:real_a.shape[0]]
@@ -84,28 +99,28 @@ class CUTStep:
                     total = total + cfg.lambda_nce * nce
                 extra, colour = self.colour(real_a, fake, real_b)
                 total = total + extra
-            self.opt_gen.zero_grad(set_to_none=True)
-            total.backward()
-            self.opt_gen.step()
-        finally:
-            D.requires_grad_(True)
+            descend(self.opt_gen, total)
         return torch.stack([d_loss.detach(), adv.detach(), *stats, accuracy(d_real, True, thr),
                             accuracy(d_fake, False, thr), *colour])
 
 
-def prepare_cut(cfg: CUTConfig, hw: Hardware, train_a: torch.Tensor, train_b: torch.Tensor, pairs=None) -> Training:
-    """The translator, its patch discriminator and heads, the CUT step and unpaired batches (uint8, on hw's device)."""
+def networks(cfg: CUTConfig, build) -> TranslatorNets:
+    """The ResNet translator, its patch discriminator, and the projection heads PatchNCE reads features through."""
+    generator = ResnetTranslator(cfg.conv_dim, cfg.n_blocks)
+    return TranslatorNets(generator, PatchDiscriminator(3, 2 * cfg.conv_dim, cfg.patch_layers),
+                          ProjectionHeads(generator.feature_channels))
+
+
+def step(cfg: CUTConfig, nets: TranslatorNets, hw: Hardware) -> CUTStep:
+    return CUTStep(nets, cfg, adversarial_loss(cfg.loss), hw)
+
+
+METHOD = Method(
+    name="cut", title="CUT", summary="contrastive unpaired translation (Park et al. 2020): one direction, no cycle",
+    config=CUTConfig, data=UNPAIRED, networks=networks, step=step,
     # Instance norm reshapes channels-last maps into copies: CUT ran 10% faster in the default layout (one
     # thread, bf16, conv_dim 32: 568 against 635 ms a step).
-    hw = dataclasses.replace(hw, channels_last=False)
-    # Independent orders (seeds differ): no batch is built from pairs of the same emoji.
-    sampler_a = BatchSampler(train_a, cfg.batch_size, cfg.seed, hw.channels_last, name=f"the {cfg.source} training set")
-    sampler_b = BatchSampler(train_b, cfg.batch_size, cfg.seed + 1, hw.channels_last,
-                             name=f"the {cfg.target} training set")
-    nets = build_networks("cut", cfg, hw)
-    step = CUTStep(nets, cfg, adversarial_loss(cfg.loss), hw)
-    return Training(nets, step, lambda it: (sampler_a.batch(it), sampler_b.batch(it)), hw.device)
-
-
-def train_cut(cfg: CUTConfig, run: Run, resume: bool = False, score=None) -> TrainingResult:
-    return train_translation("cut", cfg, run, prepare_cut, resume, score)
+    channels_last=False,
+    key_settings=("source", "target", "iters"),
+    benchmarks=(Benchmark("cut", full_run_iters=10_000, options=dict(batch_size=16)),),
+)

@@ -1,4 +1,5 @@
-"""The CycleGAN training steps: two optimizers (toronto) or one with gradient reversal (radboud).
+"""CycleGAN between two emoji styles (SPEC sections 1 and 2): the Toronto iteration with two optimizers, or the
+Radboud one with one optimizer through gradient reversal.
 
 Domain A is the source style (the Toronto handout's X), B the target (Y).
 `fake_ab` = G_ab(real_a) is a translation; `cycle_aba` = G_ba(fake_ab) a reconstruction.
@@ -8,15 +9,62 @@ style and asked to return them unchanged (the CycleGAN paper's identity loss).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 
-from ..config import CycleGANConfig
+from ..config import ColourOptions
+from ..config import TranslationConfig, opt
+from ..errors import GanforgeError
 from ..hardware import Hardware, adam
-from ..models.cyclegan import CycleNets
-from .colour import ColourTerms
-from .losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
-from .steps import accuracy
+from ..models.dcgan import DCDiscriminator
+from ..models.nets import CycleNets
+from ..models.radboud import RadboudCycleGenerator, RadboudDiscriminator
+from ..models.toronto import TorontoCycleGenerator
+from ..train.colour import ColourTerms
+from ..train.losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
+from ..train.steps import accuracy
+from ..train.updates import descend, frozen
+from . import handouts
+from .data_kinds import UNPAIRED
+from .networks import IMAGES_TO_IMAGES, IMAGES_TO_SCORES
+from .record import Benchmark, Method
+
+
+@dataclass
+class CycleGANConfig(ColourOptions, TranslationConfig):
+    trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
+                       "revgrad: one optimizer through gradient reversal (radboud)",
+                       choices=["two-optimizers", "revgrad"])
+    generator: str = opt("toronto", "the two generators' architecture: toronto (residual block), radboud (plain) "
+                         "or your own, FILE.py:Class (constructed with the config fields its __init__ names, e.g. "
+                         "conv_dim; images (B, 3, S, S) -> images of the same shape in [-1, 1])",
+                         choices=["toronto", "radboud"], own_code=True)
+    discriminator: str = opt("dcgan", "the two discriminators' architecture: dcgan (toronto), radboud, or your own, "
+                             "FILE.py:Class (images (B, 3, S, S) -> one score per image)", choices=["dcgan", "radboud"],
+                             own_code=True)
+    lambda_cycle: float = opt(0.015, "weight of the cycle-consistency loss (0 turns it off)", min=0.0)
+    lambda_identity: float = opt(0.0, "weight of the identity loss |G_ab(b) - b| + |G_ba(a) - a| as a fraction of "
+                                 "lambda_cycle (the CycleGAN paper's convention, 0.5 there; not in either handout): "
+                                 "a generator given an image already in its output style should leave it alone, "
+                                 "which keeps colours from being swapped; 0 turns it off", min=0.0)
+    cycle_loss: str = opt("l1", "cycle-consistency distance", choices=["l1", "mse"])
+    cycle_reduction: str = opt("mean", "how the cycle distance is reduced: mean over every value (radboud), or "
+                               "image-sum: summed over each image, averaged over the batch (toronto; its "
+                               "lambda_cycle values 0.01-0.5 are on this scale, 3,072x the mean at 32x32)",
+                               choices=["mean", "image-sum"])
+    lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
+
+    def check(self) -> None:
+        super().check()
+        if self.lambda_identity > 0 and self.lambda_cycle == 0:
+            raise GanforgeError(f"--lambda-identity {self.lambda_identity:g} is a fraction of --lambda-cycle, which "
+                                "is 0: the identity loss would be silently off; give a --lambda-cycle > 0 or drop it")
+        if self.image_size != 32 and self.discriminator == "radboud":
+            raise GanforgeError(f"--image-size {self.image_size}: the radboud discriminator ends in Linear(1024, 1), "
+                                "which reads the 4x4 map of a 32x32 image; use --image-size 32 or --discriminator dcgan")
+
 
 STAT_NAMES = ("d_loss_real", "d_loss_fake", "g_loss_adv", "cycle_loss_a", "cycle_loss_b",
               "d_acc_real_a", "d_acc_real_b", "d_acc_fake_a", "d_acc_fake_b", "cycle_l1_a", "cycle_l1_b")
@@ -83,9 +131,7 @@ class TwoOptimizerCycleStep:
                 total = total + terms.lambda_identity * idt
             extra, colour = terms.colour(real_src, fake, real_dst)
             total = total + extra
-        self.opt_gen.zero_grad(set_to_none=True)
-        total.backward()
-        self.opt_gen.step()
+        descend(self.opt_gen, total)
         return (adv.detach(), cyc.detach(), F.l1_loss(cycled.detach().float(), real_src),
                 None if idt is None else idt.detach(), colour)
 
@@ -96,9 +142,7 @@ class TwoOptimizerCycleStep:
         with self.hw.autocast():
             d_real_a, d_real_b = n.d_a(real_a), n.d_b(real_b)
             d_loss_real = loss(d_real_a, True) + loss(d_real_b, True)
-        self.opt_disc.zero_grad(set_to_none=True)
-        d_loss_real.backward()
-        self.opt_disc.step()
+        descend(self.opt_disc, d_loss_real)
 
         # Update the discriminators on translated images; the generators are not trained here.
         with self.hw.autocast():
@@ -106,19 +150,12 @@ class TwoOptimizerCycleStep:
                 fake_ba, fake_ab = n.g_ba(real_b), n.g_ab(real_a)
             d_fake_a, d_fake_b = n.d_a(fake_ba), n.d_b(fake_ab)
             d_loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
-        self.opt_disc.zero_grad(set_to_none=True)
-        d_loss_fake.backward()
-        self.opt_disc.step()
+        descend(self.opt_disc, d_loss_fake)
 
         # Update the generators: B -> A -> B, then A -> B -> A; D's weights need no gradients.
-        for d in (n.d_a, n.d_b):
-            d.requires_grad_(False)
-        try:
+        with frozen(n.d_a, n.d_b):
             adv_ba, cyc_b, l1_b, idt_a, colour_ba = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, n.d_a)
             adv_ab, cyc_a, l1_a, idt_b, colour_ab = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, n.d_b)
-        finally:
-            for d in (n.d_a, n.d_b):
-                d.requires_grad_(True)
         stats = [
             d_loss_real.detach(), d_loss_fake.detach(), adv_ba + adv_ab, cyc_a, cyc_b,
             accuracy(d_real_a, True, thr), accuracy(d_real_b, True, thr),
@@ -169,9 +206,7 @@ class RevGradCycleStep:
             extra_ba, colour_ba = self.terms.colour(real_b, fake_ba, real_a)
             total = total + extra_ab + extra_ba
             colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]
-        self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        self.optimizer.step()
+        descend(self.optimizer, total)
         l1_a = F.l1_loss(cycle_aba.detach().float(), real_a)
         l1_b = F.l1_loss(cycle_bab.detach().float(), real_b)
         return torch.stack([
@@ -184,6 +219,49 @@ class RevGradCycleStep:
         ])
 
 
-def make_cycle_step(cfg: CycleGANConfig, nets: CycleNets, hw: Hardware):
-    step_class = {"two-optimizers": TwoOptimizerCycleStep, "revgrad": RevGradCycleStep}[cfg.trainer]
-    return step_class(nets, cfg, adversarial_loss(cfg.loss), hw)
+STEPS = {"two-optimizers": TwoOptimizerCycleStep, "revgrad": RevGradCycleStep}
+
+# Named presets: overrides of the dataclass defaults that reproduce a handout's settings.
+PRESETS = {
+    # Toronto: two Adams, L1 cycle loss, the write-up's best lambda_cycle and seed.
+    "toronto": dict(trainer="two-optimizers", generator="toronto", discriminator="dcgan", iters=10000,
+                    batch_size=16, lr=3e-4, beta1=0.5, beta2=0.999, lambda_cycle=0.015,
+                    cycle_loss="l1", cycle_reduction="image-sum", loss="lsgan", conv_dim=32,
+                    sample_every=200, seed=4),
+    # Radboud: one Adam through gradient reversal, MSE cycle loss, batch 32; 100 epochs of the
+    # ~2,000-image Windows set at batch 32 are about 6,300 iterations.
+    "radboud": dict(trainer="revgrad", generator="radboud", discriminator="radboud", iters=6300,
+                    batch_size=32, lr=1e-3, beta1=0.5, beta2=0.999, lambda_cycle=1.0,
+                    cycle_loss="mse", cycle_reduction="mean", loss="lsgan", conv_dim=32, sample_every=200),
+}
+GENERATORS = {"toronto": TorontoCycleGenerator, "radboud": RadboudCycleGenerator}
+DISCRIMINATORS = {"dcgan": DCDiscriminator, "radboud": lambda conv_dim: RadboudDiscriminator()}
+
+
+def networks(cfg: CycleGANConfig, build) -> CycleNets:
+    """G_ab, G_ba, D_a, D_b, in that order: the handouts' architectures or both pairs of the user's."""
+    def generator():
+        return build("generator", lambda: GENERATORS[cfg.generator](cfg.conv_dim, cfg.upconv))
+
+    def discriminator():
+        return build("discriminator", lambda: DISCRIMINATORS[cfg.discriminator](cfg.conv_dim))
+
+    return CycleNets(g_ab=generator(), g_ba=generator(), d_a=discriminator(), d_b=discriminator())
+
+
+def step(cfg: CycleGANConfig, nets: CycleNets, hw: Hardware):
+    return STEPS[cfg.trainer](nets, cfg, adversarial_loss(cfg.loss), hw)
+
+
+METHOD = Method(
+    name="cyclegan", title="CycleGAN", summary="a CycleGAN that translates between two emoji styles, both ways "
+    "(Toronto: two optimizers; Radboud: gradient reversal)",
+    config=CycleGANConfig, data=UNPAIRED, networks=networks, step=step, presets=PRESETS, default_preset="toronto",
+    own_networks={"generator": IMAGES_TO_IMAGES, "discriminator": IMAGES_TO_SCORES}, both_ways=True,
+    key_settings=("source", "target", "lambda_cycle", "iters"),
+    # Batch 16 for every emoji model, as the targets are stated for it.
+    benchmarks=(Benchmark("cyclegan-toronto", full_run_iters=10_000, preset="toronto", options=dict(batch_size=16),
+                          handout=handouts.cyclegan),
+                Benchmark("cyclegan-radboud", full_run_iters=10_000, preset="radboud", options=dict(batch_size=16),
+                          handout=handouts.cyclegan)),
+)
