@@ -223,3 +223,35 @@ def test_style_rates_are_registered_and_read_the_classifier(trained):
     rate = get_metric("target_style_rate").fn(windows, windows_index, apple_index, pair_accuracy=0.9)
     assert rate["target_style_rate"] > 0.9 and rate["style_classifier_pair_accuracy"] == 0.9
     assert get_metric("style_rate").fn(windows, apple_index) < 0.1
+
+
+def test_the_same_weights_whatever_the_thread_count(trained, tmp_path):
+    """Every machine trains the same network: one thread and fp32 whatever --threads says (two threads sum a
+    convolution's weight gradient in another order; bf16 rounds otherwise)."""
+    cache, meta, splits = trained
+    two = train_feature_net(cache=tmp_path / "two", seed=0, epochs=2, progress=quiet, splits=splits, threads=2)
+    assert two["sha256"] == meta["sha256"] and two["precision"] == "fp32" and two["threads"] == 1
+
+
+def test_scores_read_through_the_feature_network_name_it(trained, tmp_path, monkeypatch):
+    """metrics.json says which network FD, KID and the style rates were read through, and so do the evaluation
+    records of stats.jsonl; values read through different networks are not set side by side."""
+    import json
+
+    import ganforge.api as api
+    from emoji_fakes import patch_emoji_data
+    from ganforge.report.files import one_feature_network
+
+    cache, meta, splits = trained
+    patch_emoji_data(monkeypatch, {style: {"train": pair[0], "test": pair[1]} for style, pair in splits.items()})
+    result = api.train_dcgan(out=tmp_path / "d", style="windows", cache=str(cache), iters=2, batch_size=8,
+                             conv_dim=4, eval_every=1, precision="fp32", threads=1)
+    data = json.loads((result.path / "metrics.json").read_text())
+    digest = meta["sha256"][:16]
+    assert data["feature_network"] == digest
+    assert data["metric_info"]["fd"]["feature_network"] == digest and "feature_network" not in \
+        data["metric_info"]["swd"]
+    assert [r["feature_network"] for r in result.stats if r.get("kind") == "eval"] == [digest, digest]
+    other = {"fd": {"feature_network": "0123456789abcdef"}, "swd": {}}
+    kept, notes = one_feature_network([data["metric_info"], other], ["fd", "swd"])
+    assert kept == ["swd"] and len(notes) == 1 and "fd" in notes[0] and digest in notes[0]

@@ -187,6 +187,8 @@ def test_load_folder_counts(tmp_path):
         _png(tmp_path / "few" / f"{i}.png", (i, i, i))
     with pytest.raises(GanforgeError, match="holds 3 usable images; need at least 16"):
         load_folder(tmp_path / "few", 8, min_count=16)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
         assert load_folder(tmp_path / "few", 8, min_count=3)[0].shape[0] == 3
+    assert [str(w.message).split(":")[0] for w in seen] == [f"3 of the 3 images in {tmp_path / 'few'} are not 8x8 "
+                                                           "(12x12)"]   # resized, and said; nothing skipped

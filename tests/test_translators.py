@@ -368,7 +368,7 @@ def test_your_own_domains_train_a_cyclegan_and_are_scored_without_pairs_or_style
         metrics["metrics"]
     assert f"{source}2{target}_l1_translation" not in metrics["metrics"]      # no pairs: no paired scores
     notes = " ".join(metrics["notes"])
-    assert "not pairs of the same picture" in notes and "l1_translation" in notes
+    assert "not known to be the same pictures" in notes and "--pairs names" in notes and "l1_translation" in notes
 
 
 def test_an_unknown_domain_is_refused_naming_the_ones_found(tmp_path, capsys):
@@ -393,14 +393,15 @@ def test_one_folder_of_images_trains_a_dcgan_and_64_pixels_train_every_translato
     _folder_of(pairs / "A", (200, 40, 40), 20)
     _folder_of(pairs / "B", (40, 40, 200), 20)                         # the same file names: pairs
     for kind in ("cyclegan", "cut", "pix2pix"):
-        assert main(["train", kind, "--data-dir", str(pairs), "--source", "a", "--target", "b", "--image-size", "64",
+        assert main(["train", kind, "--data-dir", str(pairs), "--pairs", "names", "--source", "a", "--target", "b",
+                     "--image-size", "64",
                      "--iters", "2", "--batch-size", "4", "--conv-dim", "4", "--precision", "fp32", "--threads",
                      "1", "--out", str(tmp_path / kind)]) == 0, kind
         from PIL import Image
         grid = Image.open(sorted((tmp_path / kind / "samples").iterdir())[-1])
         assert grid.size[0] > 6 * 64                               # three 64x64 images a row, enlarged
         metrics = json.loads((tmp_path / kind / "metrics.json").read_text())["metrics"]
-        assert "a2b_l1_translation" in metrics                     # held-out images pair by file name
+        assert "a2b_l1_translation" in metrics                     # declared: held-out images pair by file name
 
 
 def test_compare_labels_name_method_settings_not_how_the_arithmetic_ran():

@@ -15,6 +15,8 @@ take a run folder or a result.
 """
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,7 @@ import torch
 
 from . import methods
 from .data.images import load_image
+from .errors import GanforgeError
 from .inference import evaluate_run, load_trained
 from .inference.sample import sample_images
 from .inference.translate import parse_direction, translate_images, translator
@@ -32,6 +35,24 @@ from .train.result import TrainingResult
 from .workflows.training import train as _train
 
 
+def _in_python(fn):
+    """Errors that name command-line options (--lambda-cycle) name the keywords instead (lambda_cycle), except in
+    the commands they quote (`ganforge data build --styles ...`)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except GanforgeError as e:
+            parts = str(e).split("`")  # the odd parts are quoted commands
+            parts[::2] = [_FLAG.sub(lambda m: m.group(1).replace("-", "_"), part) for part in parts[::2]]
+            raise GanforgeError("`".join(parts)) from None
+    return wrapper
+
+
+_FLAG = re.compile(r"(?<![\w-])--(?!no-)([a-z][a-z0-9-]*)")
+
+
+@_in_python
 def train(method: str, preset: str | None = None, out=None, root="runs", resume=None, trust_code: bool = False,
           **options) -> TrainingResult:
     """Train a run of `method` (e.g. "dcgan"; the CLI's options as keywords, networks of yours as
@@ -67,6 +88,7 @@ def _path(run) -> Path:
     return run.path if isinstance(run, TrainingResult) else Path(run)
 
 
+@_in_python
 def load_run(run, step: int | None = None, trust_code: bool = False, **networks) -> TrainingResult:
     """A finished (or interrupted) run: its folder, config and stats, and its networks from the checkpoint
     at `step` (default: the latest), in eval mode on the CPU.
@@ -78,6 +100,7 @@ def load_run(run, step: int | None = None, trust_code: bool = False, **networks)
     return TrainingResult(Run.open(_path(run)), nets)
 
 
+@_in_python
 def translate(run, images, direction: str | None = None, step: int | None = None, trust_code: bool = False,
               **networks) -> torch.Tensor:
     """Translations (uint8 (N, 3, S, S)) of `images`: image file paths, or a uint8 tensor (N, 3, S, S).
@@ -92,6 +115,7 @@ def translate(run, images, direction: str | None = None, step: int | None = None
     return translate_images(generator, images)
 
 
+@_in_python
 def sample(run, n: int = 64, seed: int = 0, step: int | None = None, trust_code: bool = False,
            **networks) -> torch.Tensor:
     """n samples (uint8 (n, 3, 32, 32)) of an image generator's run, from noise seeded by `seed`."""
@@ -99,6 +123,7 @@ def sample(run, n: int = 64, seed: int = 0, step: int | None = None, trust_code:
     return sample_images(nets.sampler(), n, seed)
 
 
+@_in_python
 def evaluate(run, step: int | None = None, trust_code: bool = False, **networks) -> dict:
     """Score a run's checkpoint (default: the latest); writes metrics.json and returns its values by name.
     networks and trust_code: as for load_run."""

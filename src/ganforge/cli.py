@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import json
 import sys
+import warnings
 from importlib.metadata import version
+from pathlib import Path
 
 from . import config as config_mod
 from . import methods
 from .cli_data import add_data_commands
+from .commands import COMMANDS, DESCRIPTION
 from .errors import GanforgeError
+from .hardware import set_threads
 from .features import train_feature_net
 from .inference import evaluate_run, sample_grid, sample_points, translate_files, translate_test_set
 from .metrics import list_metrics
@@ -29,9 +34,30 @@ from .workflows.training import settle_hardware, train
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors ("ganforge: error: --batch-size ...")."""
+    """argparse with one-line errors ("ganforge: error: --batch-size ..."), no abbreviated options (--iter is not
+    --iters), and a suggestion for a mistyped one (--lamda-cycle: did you mean --lambda-cycle?)."""
+
+    unknown: tuple[list[str], list[str]] | None = None  # (unknown arguments, the options of the parser that met them)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and Parser.unknown is None:  # the innermost parser (a subcommand's) sees them first
+            Parser.unknown = (list(extras), [o for o in self._option_string_actions if o.startswith("--")])
+        return parsed, extras
 
     def error(self, message):
+        if message.startswith("unrecognized arguments") and Parser.unknown is not None:
+            extras, options = Parser.unknown
+            for word in extras:
+                close = difflib.get_close_matches(word.split("=")[0], options, n=1, cutoff=0.75)
+                if word.startswith("--") and close:
+                    message = f"unrecognized option {word.split('=')[0]}: did you mean {close[0]}?"
+                    break
+        Parser.unknown = None
         raise GanforgeError(message)
 
 
@@ -148,8 +174,10 @@ def cmd_eval(args) -> int:
         return 0
     if not args.target:
         raise GanforgeError("eval needs a RUN_DIR, 'train-features', or --list")
+    if args.threads < 0:
+        raise GanforgeError(f"--threads must be >= 0, got {args.threads}")
     if args.target == "train-features":
-        meta = train_feature_net(cache=args.cache)
+        meta = train_feature_net(cache=args.cache, threads=args.threads)
         print(json.dumps({k: v for k, v in meta.items() if k != "categories"}, indent=2))
         return 0
     if args.target == "stego":
@@ -163,6 +191,7 @@ def cmd_eval(args) -> int:
                       f"of F(y+n) {row['error_real_target']:.4f}; growth ratio {ratio}")
         print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
         return 0
+    set_threads(args.threads)
     scores = evaluate_run(args.target, cache=args.cache, step=args.step, trust_code=args.trust_code)
     for note in scores.notes:
         print(f"note: {note}")
@@ -221,25 +250,25 @@ def cmd_play(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    run_demo(args.out)
+    if args.threads < 0:
+        raise GanforgeError(f"--threads must be >= 0, got {args.threads}")
+    run_demo(args.out, args.threads)
     return 0
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="ganforge", description="Adversarial training workbench: moons GANs, DCGAN, CycleGAN, CUT, "
-                    "pix2pix.")
+    parser = Parser(prog="ganforge", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"ganforge {version('ganforge')}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    train = commands.add_parser("train", help="train one model into a run folder")
+    train = commands.add_parser("train", help=COMMANDS["train"])
     kinds = train.add_subparsers(dest="kind", required=True, parser_class=Parser)
     for method in methods.all_methods():
         sub = kinds.add_parser(method.name, help=method.summary, description=f"{method.title}: {method.summary}.")
         _add_run_options(sub, method)
         sub.set_defaults(func=cmd_train)
 
-    translate = commands.add_parser("translate", help="translate image files (or a run's test set) with a trained "
-                                    "CycleGAN, CUT or pix2pix")
+    translate = commands.add_parser("translate", help=COMMANDS["translate"])
     translate.add_argument("--run", required=True, help="a cyclegan, cut or pix2pix run folder")
     translate.add_argument("--direction", default=None, help="e.g. apple2windows (apple-windows and apple->windows "
                            "read the same) [default: the run's own, source to target]")
@@ -253,8 +282,7 @@ def build_parser() -> Parser:
     _add_trust_code(translate)
     translate.set_defaults(func=cmd_translate)
 
-    sample = commands.add_parser("sample", help="draw samples from a trained DCGAN (an image grid) or moons GAN "
-                                 "(points as CSV and a heatmap)")
+    sample = commands.add_parser("sample", help=COMMANDS["sample"])
     sample.add_argument("--run", required=True, help="a dcgan or moons run folder")
     sample.add_argument("--rejection", action="store_true", help="moons: keep only the points discriminator "
                         "rejection sampling accepts (Azadi et al. 2019; strictness: the run's --rejection-percentile)")
@@ -266,16 +294,20 @@ def build_parser() -> Parser:
     _add_trust_code(sample)
     sample.set_defaults(func=cmd_sample)
 
-    evaluate = commands.add_parser("eval", help="score a run (metrics.json), list metrics, or train the feature net")
+    evaluate = commands.add_parser("eval", help=COMMANDS["eval"])
     evaluate.add_argument("target", nargs="?", help="a run folder, 'train-features', or 'stego' (then RUN_DIR)")
     evaluate.add_argument("run_dir", nargs="?", help="with 'stego': the cyclegan run folder to probe")
     evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
     evaluate.add_argument("--step", type=int, default=None, help="the checkpoint to score [default: the latest]")
+    evaluate.add_argument("--threads", type=_number(int, "a whole number"), default=0,
+                          help="CPU threads for scoring (train-features trains in one thread whatever this says, so "
+                          "that every machine gets the same network; it uses these for the held-out accuracies) "
+                          "[default: 0, the cores other work leaves free]")
     _add_trust_code(evaluate)
     evaluate.set_defaults(func=cmd_eval)
 
-    bench = commands.add_parser("bench", help="time the training loop against its arithmetic and the handouts' way")
+    bench = commands.add_parser("bench", help=COMMANDS["bench"])
     bench.add_argument("--models", default=None, help=f"comma-separated subset of {','.join(benchmarks())} "
                        "[default: all]")
     bench.add_argument("--quick", action="store_true", help="a few iterations only (checks that it works)")
@@ -288,13 +320,13 @@ def build_parser() -> Parser:
                        help="time loop and bare with torch.compile'd networks (compiled during warm-up)")
     bench.set_defaults(func=cmd_bench)
 
-    sweep = commands.add_parser("sweep", help="train the cross product of option values (a comma list is swept)")
+    sweep = commands.add_parser("sweep", help=COMMANDS["sweep"])
     sweep_kinds = sweep.add_subparsers(dest="kind", required=True, parser_class=Parser)
     for method in methods.all_methods():
         add_sweep_arguments(sweep_kinds.add_parser(method.name, help=f"sweep {method.title}"), method.name)
     sweep.set_defaults(func=cmd_sweep)
 
-    reproduce = commands.add_parser("reproduce", help="run every experiment of a course assignment; one report.html")
+    reproduce = commands.add_parser("reproduce", help=COMMANDS["reproduce"])
     reproduce.add_argument("assignment", choices=["radboud", "toronto"], help="the assignment to reproduce")
     reproduce.add_argument("--scale", default="quick", choices=["quick", "full", "tiny"],
                            help="quick: ~15 min on a 2-core CPU; full: the handouts' lengths; tiny: a smoke test "
@@ -309,7 +341,7 @@ def build_parser() -> Parser:
                            "[default: the data built by `ganforge data build`]")
     reproduce.set_defaults(func=cmd_reproduce)
 
-    report = commands.add_parser("report", help="write report.html (and TensorBoard logs) for a run or sweep folder")
+    report = commands.add_parser("report", help=COMMANDS["report"])
     report.add_argument("path", metavar="RUN_OR_SWEEP_DIR", help="a run folder or a sweep folder")
     report.add_argument("--tensorboard", action="store_true",
                         help="also write RUN/tensorboard/ (needs pip install 'ganforge[tensorboard]')")
@@ -317,8 +349,7 @@ def build_parser() -> Parser:
 
     add_data_commands(commands)
 
-    comparison = commands.add_parser("compare", help="translation runs side by side on the same test emojis, "
-                                     "with one table of their scores")
+    comparison = commands.add_parser("compare", help=COMMANDS["compare"])
     comparison.add_argument("runs", nargs="+", metavar="RUN_DIR", help="cyclegan, cut or pix2pix run folders")
     comparison.add_argument("--out", required=True, help="folder for translations.png, compare.json, report.html "
                             "and README.md")
@@ -330,9 +361,7 @@ def build_parser() -> Parser:
     _add_trust_code(comparison)
     comparison.set_defaults(func=cmd_compare)
 
-    play = commands.add_parser("play", help="a live moons GAN playground in the browser: the heatmap, the points and "
-                               "the generator's gradient as the real networks train (needs pip install "
-                               "'ganforge[play]')")
+    play = commands.add_parser("play", help=COMMANDS["play"])
     play.add_argument("--port", type=_number(int, "a whole number"), default=8765,
                       help="port to serve on; 0 picks a free one [default: 8765]")
     play.add_argument("--host", default="127.0.0.1",
@@ -347,13 +376,31 @@ def build_parser() -> Parser:
     add_config_options(play, MOONS, skip=PLAY_SKIPS)
     play.set_defaults(func=cmd_play)
 
-    demo = commands.add_parser("demo", help="build the data, run the main experiments, print where the pictures are")
+    demo = commands.add_parser("demo", help=COMMANDS["demo"])
     demo.add_argument("--out", default="runs", help="folder that receives the demo's numbered run folders")
+    demo.add_argument("--threads", type=_number(int, "a whole number"), default=0,
+                      help="CPU threads for torch [default: 0, the cores other work leaves free]")
     demo.set_defaults(func=cmd_demo)
     return parser
 
 
+def _one_line_warnings(formatted):
+    """formatwarning that writes ganforge's own warnings (skipped files, resized images) as one line, without
+    Python's file and line; other packages' warnings as `formatted` writes them."""
+    def format_warning(message, category, filename, lineno, line=None):
+        if issubclass(category, UserWarning) and str(PACKAGE_DIR) in str(filename):
+            return f"ganforge: note: {message}\n"
+        return formatted(message, category, filename, lineno, line)
+    return format_warning
+
+
+PACKAGE_DIR = Path(__file__).parent
+
+
 def main(argv=None) -> int:
+    shown = warnings.formatwarning
+    warnings.formatwarning = _one_line_warnings(shown)
+    Parser.unknown = None
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -363,6 +410,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("ganforge: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = shown
 
 
 if __name__ == "__main__":

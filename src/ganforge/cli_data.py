@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from .commands import COMMANDS
 from .data import emoji
 from .data.folders import load_image_folders
 
@@ -50,7 +51,7 @@ def cmd_inspect(args) -> int:
 
 def add_data_commands(commands) -> None:
     """Add `data build|show|inspect` to the top-level subparsers object `commands`."""
-    data = commands.add_parser("data", help="build, look at and check the emoji data")
+    data = commands.add_parser("data", help=COMMANDS["data"])
     actions = data.add_subparsers(dest="data_command", required=True, parser_class=type(data))
 
     build = actions.add_parser("build", help="download emoji styles from npm and cache them as arrays")

@@ -65,8 +65,11 @@ class EmojiConfig(CommonConfig):
     checkpoint_every: int = opt(1000, "save a checkpoint every N iterations (and at the end)", min=1)
     eval_every: int = opt(1000, "score the networks every N iterations into stats.jsonl (0: only at the end)",
                           min=0)
-    data_dir: str = opt("", "a folder or .tar.gz in the course archive layout (Apple/, Windows/, Test_Apple/, "
-                        "Test_Windows/); empty: the data built by `ganforge data build`")
+    data_dir: str = opt("", "a folder (or .tar.gz) of your own images: the course archive's layout (Apple/ Windows/ "
+                        "Test_Apple/ Test_Windows/: domains apple and windows), pytorch-CycleGAN-and-pix2pix's "
+                        "(trainA/ trainB/ testA/ testB/: domains a and b, --source A works too), or any folders of "
+                        "images (Cats/ Dogs/: every tenth image held out for testing); empty: the emoji styles built by "
+                        "`ganforge data build`")
     cache: str = opt("", "cache folder of `ganforge data build` (empty: the user cache directory)")
     background: str = opt("white", "colour transparent pixels are composited onto", choices=["white", "black"])
     strict: bool = opt(False, "refuse a data folder holding unreadable files instead of skipping them")
@@ -108,6 +111,10 @@ class TranslationConfig(EmojiConfig):
     source: str = opt("apple", f"style translated from (domain A, the handout's X): {'|'.join(STYLES)}, or with "
                       "--data-dir a domain found there (e.g. cats, or a for trainA/)")
     target: str = opt("windows", "style translated to (domain B, the handout's Y), like --source")
+    pairs: str = opt("auto", "which images of the two domains are the same picture (paired scores such as L1 and "
+                     "SSIM against the true target, the grids' true target, pix2pix's training pairs): auto (ganforge's "
+                     "emoji styles pair by codepoint; with --data-dir, none), names (with --data-dir: files of the "
+                     "same name in both domains are the same picture), or none", choices=["auto", "names", "none"])
     n_sample_images: int = opt(16, "test images per sample grid and direction", min=1, max=100)
     lr_decay: str = opt("none", "learning rates over the run: none (constant) or linear (falling to zero by the "
                         "last iteration; the pix2pix and CycleGAN papers decay so over their second half)",
@@ -117,6 +124,27 @@ class TranslationConfig(EmojiConfig):
         super().check()
         if self.source == self.target and not self.data_dir:
             raise GanforgeError(f"--source and --target must differ; both are {self.source!r}")
+        if self.pairs == "names" and not self.data_dir:
+            raise GanforgeError("--pairs names pairs the files of --data-dir by name; ganforge's emoji styles pair "
+                                "by codepoint (--pairs auto)")
+
+    @property
+    def paired(self) -> bool:
+        """Whether images of the two domains with the same codepoint (or, from folders, file name) are the
+        same picture."""
+        return self.pairs == "names" or (self.pairs == "auto" and not self.data_dir)
+
+
+@dataclass
+class AdaOptions:
+    """How adaptive discriminator augmentation (--augment ada, train/ada.py) steers its probability p."""
+    ada_target: float = opt(0.6, "with --augment ada: the value of r_t = E[sign(D(real) - threshold)] that p is "
+                            "steered to (0: D no surer of real images than chance; 1: memorised)", min=0.0, max=1.0)
+    ada_interval: int = opt(4, "with --augment ada: adjust p every N iterations, from the last N batches", min=1)
+    ada_kimg: float = opt(100.0, "with --augment ada: how fast p moves: from 0 to 1 within this many thousand real "
+                          "images (500 in the paper's much longer runs)", min=0.0, min_exclusive=True)
+    ada_colour: bool = opt(False, "with --augment ada: also brightness, contrast and saturation (colour is the "
+                           "style here, so off by default)")
 
 
 @dataclass

@@ -28,6 +28,10 @@ LOG = "log.txt"
 REPORT = "report.html"
 CHECKPOINTS = "checkpoints"
 
+# Everything a run writes in its folder (what Run.discard removes from a folder it did not make).
+RUN_FILES = (CONFIG, METHOD, STATS, METRICS, LOG, REPORT, CHECKPOINTS, "code", "samples", "heatmaps", "reals.png",
+             "tensorboard")
+
 _NUMBERED = re.compile(r"^(\d{5})-")
 _CHECKPOINT = re.compile(r"^step-(\d{6,})$")
 
@@ -89,6 +93,10 @@ class Scores:
     info: dict[str, dict] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    def feature_networks(self) -> list[str]:
+        """The feature networks (digests) some of these values were read through."""
+        return sorted({i["feature_network"] for i in self.info.values() if i.get("feature_network")})
+
 
 def _next_numbered_dir(root: Path, tag: str) -> Path:
     """Create and return root/NNNNN-tag with the next free number (race-safe)."""
@@ -115,10 +123,11 @@ def _check_writable(path: Path) -> None:
 class Run:
     """An open run folder."""
 
-    def __init__(self, path: Path, config: dict):
+    def __init__(self, path: Path, config: dict, made_folder: bool = False):
         self.path = Path(path)
         self.config = config
         self.on_stats: list = []  # callables run after each stats record is written (live mirrors)
+        self.made_folder = made_folder  # the folder did not exist before this run was created in it
 
     # Creating and opening.
     @classmethod
@@ -128,9 +137,10 @@ class Run:
         folder that holds a run."""
         try:
             if out is None:
-                path = _next_numbered_dir(Path(root), tag)
+                path, made = _next_numbered_dir(Path(root), tag), True
             else:
                 path = Path(out)
+                made = not path.exists()
                 path.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             where = out if out is not None else root
@@ -145,10 +155,26 @@ class Run:
         with os.fdopen(fd, "w") as f:
             json.dump(config, f, indent=2)
             f.write("\n")
-        run = cls(path, config)
+        run = cls(path, config, made_folder=made)
         if method is not None:
             run.write_json(METHOD, method)
         return run
+
+    def discard(self) -> None:
+        """Remove a run that failed before it saved anything worth keeping (no checkpoint), so that the same
+        command, corrected, can start again in the same place: the whole folder where the run made it,
+        else only what a run writes there."""
+        if self.latest_checkpoint() is not None:
+            return
+        if self.made_folder:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        for name in RUN_FILES:
+            target = self.path / name
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
 
     @classmethod
     @contextlib.contextmanager
@@ -190,6 +216,8 @@ class Run:
     def open(cls, path: str | os.PathLike) -> "Run":
         path = Path(path)
         config_file = path / CONFIG
+        if not path.exists():
+            raise GanforgeError(f"{path} does not exist")
         if not config_file.is_file():
             raise GanforgeError(f"{path} is not a run folder (no {CONFIG})")
         try:
@@ -236,6 +264,8 @@ class Run:
         if checkpoint is not None:
             data["checkpoint"] = checkpoint
         data.update(metrics=_finite_or_none(scores.values), notes=list(scores.notes), metric_info=scores.info)
+        if scores.feature_networks():  # which network FD, KID and the style rates were read through
+            data["feature_network"] = ", ".join(scores.feature_networks())
         if timing:
             data["timing"] = timing
         return self.write_json(METRICS, data)

@@ -118,7 +118,8 @@ def load_image_folders(path, size: int = 32, background="white", strict: bool = 
 
     path is a folder or a .tar.gz/.tgz/.tar of one (extracted safely, once, into the cache);
     see `_domains` for the layouts read. Returns {domain: {"train", "test"}} and prints the
-    counts per domain. Pairs between domains are images with the same file name.
+    counts per domain. Images of two domains with the same file name get the same codepoint; they count
+    as pairs (the same picture) only where a run says so (--pairs names; data/emoji/datasets.py).
     """
     path = Path(path)
     if not path.exists():

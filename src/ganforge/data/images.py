@@ -158,10 +158,16 @@ def open_image(source, max_pixels: int = DEFAULT_MAX_PIXELS, name=None) -> Image
 def load_image(source, size: int, background="white", max_pixels: int = DEFAULT_MAX_PIXELS,
                name=None) -> np.ndarray:
     """One image (a path or binary file object) -> uint8 (size, size, 3) on the background."""
+    return load_image_sized(source, size, background, max_pixels, name)[0]
+
+
+def load_image_sized(source, size: int, background="white", max_pixels: int = DEFAULT_MAX_PIXELS,
+                     name=None) -> tuple[np.ndarray, tuple[int, int]]:
+    """load_image, and the (width, height) the image had before it was made size x size."""
     name = name if name is not None else source
     image = open_image(source, max_pixels, name)
     try:
-        return to_rgb_array(image, size, background)
+        return to_rgb_array(image, size, background), image.size
     except ValueError as e:
         raise UnreadableImage(name, str(e)) from None
 
@@ -192,19 +198,27 @@ def load_folder_files(path, size: int, background="white", strict: bool = False,
         raise GanforgeError(f"the folder {folder} does not exist")
     if not folder.is_dir():
         raise GanforgeError(f"{folder} is not a folder")
-    images, loaded, skipped = [], [], []
+    images, loaded, skipped, resized = [], [], [], {}
     for file in image_files(folder):
         try:
-            images.append(load_image(file, size, background))
+            image, original = load_image_sized(file, size, background)
         except UnreadableImage as e:
             if strict:
                 raise
             skipped.append(f"{file.relative_to(folder).as_posix()} ({e.reason})")
             continue
+        images.append(image)
         loaded.append(file)
+        if original != (size, size):
+            resized[original] = resized.get(original, 0) + 1
     if skipped:
         shown = ", ".join(skipped[:_NAMES_SHOWN]) + (", ..." if len(skipped) > _NAMES_SHOWN else "")
         warnings.warn(f"skipped {len(skipped)} unreadable image file(s) in {folder}: {shown}", stacklevel=3)
+    if resized:  # said once per folder, with the sizes found
+        found = ", ".join(f"{w}x{h}" for (w, h), _ in sorted(resized.items(), key=lambda kv: -kv[1])[:3])
+        warnings.warn(f"{sum(resized.values())} of the {len(loaded)} images in {folder} are not {size}x{size} "
+                      f"({found}{', ...' if len(resized) > 3 else ''}): they are resized to {size}x{size}, the size "
+                      "the networks see (--image-size)", stacklevel=3)
     if len(loaded) < max(min_count, 1):
         extra = f" ({len(skipped)} more could not be read)" if skipped else ""
         raise GanforgeError(f"the folder {folder} holds {len(loaded)} usable images{extra}; "

@@ -107,6 +107,11 @@ class FeatureNet:
         return self.net is not None
 
     @property
+    def digest(self) -> str | None:
+        """The first 16 hex digits of the weights' sha256: which network scores came through."""
+        return self.meta["sha256"][:16] if self.meta else None
+
+    @property
     def styles(self) -> list[str]:
         return list(self.meta["styles"]) if self.meta else []
 

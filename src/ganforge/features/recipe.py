@@ -16,8 +16,8 @@ embedding 0.87; plus Gram statistics 0.89-0.90 (0.90 after 16 or 20 epochs);
 ensembles of two such nets 0.92-0.94, at twice the time. The noise and blur
 augmentation costs about 0.02 of clean accuracy.
 
-Training is a pure function of the seed and the data (one thread; the same torch
-and CPU precision give the same weights).
+Training is a pure function of the seed and the data (one thread, fp32; the same
+torch gives the same weights, whatever --threads says: see train_feature_net).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import torch.nn.functional as F
 
 from ..data.emoji import STYLES, data_root, load_style, style_dir
 from ..errors import GanforgeError
-from ..hardware import adam, pick_hardware
+from ..hardware import adam, pick_hardware, set_threads
 from ..models.stylenet import StyleNet
 from .apply import IMAGE_SIZE, logits, to_input
 from .store import FEATURES_VERSION, features_dir, save_feature_net
@@ -197,7 +197,7 @@ def _check_splits(splits: dict | None, cache) -> dict:
 
 
 def train_feature_net(cache=None, seed: int = 0, epochs: int | None = None,
-                      progress: Callable[[str], None] = print, *, splits: dict | None = None) -> dict:
+                      progress: Callable[[str], None] = print, *, splits: dict | None = None, threads: int = 0) -> dict:
     """Train StyleNet on every built style's train split, save it, return its meta.
 
     Needs at least two built styles (32x32 on white). `splits` replaces the built
@@ -206,12 +206,17 @@ def train_feature_net(cache=None, seed: int = 0, epochs: int | None = None,
     accuracies are measured once, after training, on the test splits (for built
     styles the same 100 emojis in every style). Saved under <cache>/features-v1/.
 
-    Trains on the CPU, in one thread (TRAIN_THREADS), on any machine: so the
-    weights depend only on the seed, the data, the torch version and the CPU's
-    precision (bf16 autocast where it has bf16 instructions). One thread is also
-    the fast choice for a net this small on a busy laptop: on this project's
-    2-core machine, with one other process running, an epoch took 10 s in one
-    thread and 173 s in two (the threads wait on each other at every layer).
+    Trains on the CPU, in fp32 and one thread (TRAIN_THREADS), whatever `threads`
+    says and whatever the machine: so the weights depend only on the seed, the data
+    and the torch version (and, where oneDNN picks other kernels for another
+    instruction set, on that). Two threads sum a convolution's weight gradient over
+    the batch in another order, and give other weights (measured: a different
+    sha256 after 5 steps); bf16 autocast, which machines with bf16 instructions
+    used to train in, gave another network too (an FD floor of 6.27 against 4.65).
+    One thread is also the fast choice for a net this small on a busy laptop: on
+    this project's 2-core machine, with one other process running, an epoch took
+    10 s in one thread and 173 s in two. `threads` (0: the free cores) is for
+    measuring the held-out accuracies after training.
     """
     epochs = DEFAULT_EPOCHS if epochs is None else epochs
     if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
@@ -223,7 +228,7 @@ def train_feature_net(cache=None, seed: int = 0, epochs: int | None = None,
     train_x, train_s, train_c = _stack(splits, 0, category_index)  # (N, 3, 32, 32), (N,), (N,)
     test_x, test_s, test_c = _stack(splits, 1, category_index)
     threads_before = torch.get_num_threads()
-    hw = pick_hardware("cpu", threads=TRAIN_THREADS, convolutional=True)
+    hw = pick_hardware("cpu", "fp32", threads=TRAIN_THREADS, convolutional=True)
     progress(f"training the feature network on {', '.join(styles)}: {train_x.shape[0]} images, "
              f"{len(categories)} categories, {epochs} epochs ({hw.describe()}, {TRAIN_THREADS} thread)")
 
@@ -235,11 +240,12 @@ def train_feature_net(cache=None, seed: int = 0, epochs: int | None = None,
     started = time.perf_counter()
     try:
         _fit(net, (train_x, train_s, train_c), epochs, gen, hw, progress)
+        seconds = time.perf_counter() - started
+        net.eval()
+        set_threads(threads)
+        held_out = _evaluate(net, test_x, test_s, test_c, styles)
     finally:
         torch.set_num_threads(threads_before)
-    seconds = time.perf_counter() - started
-    net.eval()
-    held_out = _evaluate(net, test_x, test_s, test_c, styles)
 
     meta = {
         "format": FEATURES_VERSION,

@@ -101,17 +101,23 @@ def translate_test_set(run_dir, direction: str | None, out_dir, step: int | None
             cells["true target"] = save_grid(test_dst.images[j:j + 1], out_dir / "images" / f"{stem}-target.png",
                                              ncol=1, pad=0, scale=1)
         rows.append((test_src.names[i], cells))
-    return write_text_atomically(out_dir / "index.html", _index_page(rows, src, dst, run_dir))
+    return write_text_atomically(out_dir / "index.html", _index_page(rows, src, dst, run_dir, paired=bool(pairs)))
 
 
-def _index_page(rows, src: str, dst: str, run_dir) -> str:
-    """A results page in the spirit of pytorch-CycleGAN-and-pix2pix's: one row per test image."""
+def _index_page(rows, src: str, dst: str, run_dir, paired: bool) -> str:
+    """A results page in the spirit of pytorch-CycleGAN-and-pix2pix's: one row per test image; a true target
+    column only where the test sets pair their images."""
+    columns = ["source", "translation"] + (["true target"] if paired else [])
+
     def cell(path):
         return (f'<td><img src="images/{html.escape(path.name)}" width="96" height="96" '
                 f'style="image-rendering: pixelated"></td>') if path else "<td></td>"
-    body = "".join(f"<tr><td>{html.escape(str(name))}</td>{cell(c.get('source'))}{cell(c.get('translation'))}"
-                   f"{cell(c.get('true target'))}</tr>" for name, c in rows)
+    body = "".join(f"<tr><td>{html.escape(str(name))}</td>{''.join(cell(c.get(k)) for k in columns)}</tr>"
+                   for name, c in rows)
+    note = "" if paired else ("<p>No true targets: the test images of the two domains are not known to be the same "
+                              "pictures (with folders of your own, --pairs names says that files of the same name "
+                              "are).</p>")
     return (f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{src} to {dst}</title></head>"
             f"<body><h1>{src} → {dst}: {len(rows)} test images</h1><p>from <code>{html.escape(str(run_dir))}</code>"
-            "</p><table><tr><th>name</th><th>source</th><th>translation</th><th>true target</th></tr>"
+            f"</p>{note}<table><tr><th>name</th>{''.join(f'<th>{c}</th>' for c in columns)}</tr>"
             f"{body}</table></body></html>\n")

@@ -70,8 +70,10 @@ def _unpaired_batches(cfg, hw, train_a, train_b, pairs=None):
 def paired_batches(cfg, hw, train_a, train_b, pairs, flip: bool = False, shift: int = 0):
     """Batches of the training pairs, row for row; flip and shift move both images of a pair alike."""
     if len(pairs[0]) == 0:
+        how = ("--pairs names says that files of the same name in both domains are the same picture" if cfg.data_dir
+               else "ganforge's emoji styles pair them by codepoint")
         raise GanforgeError(f"the {cfg.source} and {cfg.target} training sets share no picture: this method needs "
-                            "pairs (the same picture in both styles; built emoji styles pair them by codepoint)")
+                            f"pairs, the same picture in both domains ({how})")
     sampler = PairedBatchSampler(train_a, train_b, pairs, cfg.batch_size, cfg.seed, hw.channels_last,
                                  name=f"the {cfg.source}/{cfg.target} training pairs", flip=flip, shift=shift)
     return sampler.batch

@@ -57,7 +57,7 @@ def _rbf_mmd2(reference: torch.Tensor, candidate: torch.Tensor, unbiased: bool) 
 
 
 @register("mmd2", "points", "squared MMD, RBF kernel with median-heuristic bandwidth, unbiased",
-          higher_is_better=False, baselines=("floor",), headline=True)
+          higher_is_better=False, baselines=("floor",))
 def mmd2(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """Unbiased MMD^2 (U-statistics within each set): its mean is the true distance, so it can dip below 0,
     and between two real samples it is 0 give or take noise."""
@@ -65,7 +65,8 @@ def mmd2(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> flo
 
 
 @register("mmd2_biased", "points", "squared MMD as mmd2, biased (V-statistic): never below 0, so its ratio to "
-          "its floor reads as 'times the real-vs-real distance'", higher_is_better=False, baselines=("floor",))
+          "its floor reads as 'times the real-vs-real distance'", higher_is_better=False, baselines=("floor",),
+          headline=True)
 def mmd2_biased(reference: torch.Tensor, candidate: torch.Tensor, seed: int = 0) -> float:
     """MMD^2 with every pair within a set counted, a point with itself included: the unbiased estimate plus
     a positive term that shrinks as 1/n. Two real samples of n points score about that term, the floor;

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from ..fileio import write_atomically
 
@@ -25,12 +25,52 @@ def grid_array(images: torch.Tensor, ncol: int, pad: int = 2, scale: int = 2, fi
     return out
 
 
-def save_grid(images: torch.Tensor, path: Path, ncol: int, **kwargs) -> Path:
-    """Write the grid atomically: a half-written PNG never appears under the final name."""
+def save_grid(images: torch.Tensor, path: Path, ncol: int, header: list[str] | None = None, **kwargs) -> Path:
+    """Write the grid atomically: a half-written PNG never appears under the final name.
+
+    header: a label over each column (repeated when the grid has more columns than labels),
+    wrapped to the column's width.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    array = grid_array(images, ncol, **kwargs)
-    return write_atomically(path, lambda tmp: Image.fromarray(array).save(tmp, format="PNG"))
+    picture = Image.fromarray(grid_array(images, ncol, **kwargs))
+    if header:
+        picture = with_header(picture, [header[c % len(header)] for c in range(ncol)], kwargs.get("pad", 2))
+    return write_atomically(path, lambda tmp: picture.save(tmp, format="PNG"))
+
+
+HEADER_FONT_SIZE = 11
+
+
+def with_header(picture: Image.Image, labels: list[str], pad: int = 2) -> Image.Image:
+    """The picture under a white band that names its columns (equal widths, `pad` pixels apart)."""
+    font = ImageFont.load_default(size=HEADER_FONT_SIZE)
+    column = (picture.width - pad) / len(labels)
+    wrapped = [_wrap(label, font, column - pad) for label in labels]
+    line = HEADER_FONT_SIZE + 3
+    band = line * max(len(lines) for lines in wrapped) + 4
+    out = Image.new("RGB", (picture.width, picture.height + band), "white")
+    out.paste(picture, (0, band))
+    draw = ImageDraw.Draw(out)
+    for c, lines in enumerate(wrapped):
+        for k, text in enumerate(lines):
+            width = draw.textlength(text, font=font)
+            draw.text((pad + c * column + max(0.0, (column - pad - width) / 2), 2 + k * line), text, fill="black",
+                      font=font)
+    return out
+
+
+def _wrap(text: str, font, width: float) -> list[str]:
+    """Words into lines of at most `width` pixels (a word longer than that is cut with an ellipsis)."""
+    lines: list[str] = []
+    for word in text.split():
+        while font.getlength(word) > width and len(word) > 1:
+            word = word[:-2] + "…"
+        if lines and font.getlength(f"{lines[-1]} {word}") <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def interleave(*columns: torch.Tensor) -> torch.Tensor:

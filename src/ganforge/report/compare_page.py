@@ -10,7 +10,7 @@ from pathlib import Path
 from ..errors import GanforgeError
 from ..fileio import write_text_atomically
 from ..runs import REPORT
-from .files import BASELINE_LABELS, MetricInfo
+from .files import BASELINE_LABELS, MetricInfo, one_feature_network
 from .html import fmt, img, page, section, table, write_page
 
 TIME_ROW = "seconds per 1,000 iterations"
@@ -70,11 +70,12 @@ def _mean_by_group(runs: list[dict]) -> list[dict]:
     return out
 
 
-def _headlines(data: dict, info: MetricInfo) -> list[str]:
+def _headlines(data: dict, info: MetricInfo) -> tuple[list[str], list[str]]:
+    """(the headline scores to set side by side, notes on those that cannot be: other feature networks)."""
     names = []
     for entry in data["runs"]:
         names += [k for k in entry["metrics"] if info.is_value(k) and info.headline(k) and k not in names]
-    return names
+    return one_feature_network([entry.get("metric_info", {}) for entry in data["runs"]], names)
 
 
 def _html_table(columns: list[dict], rows: list[dict]) -> str:
@@ -86,7 +87,7 @@ def _html_table(columns: list[dict], rows: list[dict]) -> str:
 def compare_page(folder: Path) -> str:
     data = _read(folder)
     info = _info(data)
-    names = _headlines(data, info)
+    names, refused = _headlines(data, info)
     src, dst = data["direction"]
     grid = img(folder / data["grid"], f"{src} to {dst} by every run", cls="plot")
     columns = " | ".join(data["columns"])
@@ -94,7 +95,8 @@ def compare_page(folder: Path) -> str:
                    note=f"Rows: {len(data['emojis'])} test emojis never seen in training. Columns: {columns}.")
     body += section("Scores", _html_table(data["runs"], _rows(data["runs"], info, names)), ident="scores",
                     note=f"{src} → {dst}, from each run's metrics.json. ↓ lower is better, ↑ higher is better; "
-                         "do-nothing is the source itself, real target the true target emojis scored the same way.")
+                         "do-nothing is the source itself, real target the true target emojis scored the same way."
+                         + "".join(f" {n[0].upper()}{n[1:]}." for n in refused))
     grouped = _mean_by_group(data["runs"])
     if len(grouped) < len(data["runs"]):
         body += section("Mean over seeds", _html_table(grouped, _rows(grouped, info, names)), ident="means")
@@ -105,7 +107,7 @@ def compare_page(folder: Path) -> str:
 def compare_markdown(folder: Path) -> str:
     data = _read(folder)
     info = _info(data)
-    names = _headlines(data, info)
+    names, refused = _headlines(data, info)
     src, dst = data["direction"]
 
     def md_table(columns):
@@ -121,6 +123,7 @@ def compare_markdown(folder: Path) -> str:
             f"Written by `ganforge compare` from {len(data['runs'])} runs. Rows of the picture: "
             f"{len(data['emojis'])} test emojis never seen in training; columns: {' | '.join(data['columns'])}.", "",
             f"![{src} to {dst} by every run]({data['grid']})", "", "## Scores", "", md_table(data["runs"]), ""]
+    text += [f"{n[0].upper()}{n[1:]}." for n in refused] + ([""] if refused else [])
     grouped = _mean_by_group(data["runs"])
     if len(grouped) < len(data["runs"]):
         text += ["## Mean over seeds", "", md_table(grouped), ""]

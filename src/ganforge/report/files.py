@@ -202,6 +202,8 @@ def describe_from_files(config: dict, series: list[Series]) -> dict:
 
 def read_run(path) -> RunFiles:
     path = Path(path)
+    if not path.exists():
+        raise GanforgeError(f"{path} does not exist")
     config = _read_json(path / CONFIG, "config")
     if not isinstance(config, dict) or "kind" not in config:
         raise GanforgeError(f"{path} is not a run folder (no {CONFIG} naming its kind)")
@@ -246,6 +248,28 @@ def grouped_metrics(metrics: dict, info: MetricInfo) -> list[dict]:
             row.update({role: metrics.get(key) for role, key in info.baselines(name).items()})
             rows.append(row)
     return rows
+
+
+def one_feature_network(infos: list[dict], names: list[str]) -> tuple[list[str], list[str]]:
+    """(names, notes): the scores whose values, across runs, were read through one feature network (or whose
+    network is not recorded), and a note naming the rest, which cannot stand side by side.
+
+    infos: each run's metric info ({key: {"feature_network": digest, ...}}). FD, KID and the style
+    rates are read through a feature network that each machine trains for itself; values read
+    through two networks are on two different scales.
+    """
+    kept, split = [], {}
+    for name in names:
+        networks = sorted({str(info.get(name, {}).get("feature_network")) for info in infos
+                           if info.get(name, {}).get("feature_network")})
+        if len(networks) > 1:
+            split.setdefault(", ".join(networks), []).append(name)
+        else:
+            kept.append(name)
+    notes = [f"not set side by side: {', '.join(keys)}, read through different feature networks ({networks}); "
+             "`ganforge eval RUN_DIR` on one machine scores every run through its one network"
+             for networks, keys in split.items()]
+    return kept, notes
 
 
 BASELINE_LABELS = BASELINES  # role -> what a person reads: "real-data floor", "do-nothing", "recolour only"

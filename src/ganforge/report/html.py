@@ -182,6 +182,8 @@ table.sortable td { white-space: nowrap; }
 table.sortable tfoot td { color: var(--muted); font-style: italic; border-top: 2px solid var(--line); }
 td.best { background: var(--good); font-weight: 600; }
 td.worst { background: var(--bad); }
+td.doubtful { background: #e4e6ea; color: #555f6d; }
+td.doubtful::after { content: " ?"; }
 pre.log { background: #f1f3f6; padding: 8px 10px; border-radius: 6px; font-size: 12px; max-height: 320px;
           overflow: auto; }
 details summary { cursor: pointer; color: var(--accent); }

@@ -6,6 +6,7 @@ import json
 from . import figures
 from .animation import progression_gif, thin
 from .files import BASELINE_LABELS, RunFiles, grouped_metrics
+from .summary import beyond_floor
 from .html import esc, fmt, img, page, section, slider
 MAX_SLIDER_FRAMES = 51   # 10,000 iterations sampled every 200, plus one; longer series are thinned evenly
 
@@ -42,7 +43,11 @@ def metrics_section(run: RunFiles) -> str:
             value = row["value"]
             cls = "num"
             baselines = [row[s] for s in ("identity", "histmatch") if row.get(s) is not None]
-            if value is not None and baselines and up is not None:
+            past_floor = (value is not None and up is not None and row.get("floor") is not None
+                          and (value > row["floor"] if up else value < row["floor"]))
+            if past_floor:  # better than real images: fooled, or too few samples; never shown as good
+                cls += " doubtful"
+            elif value is not None and baselines and up is not None:
                 beats = all(value > b if up else value < b for b in baselines)
                 cls += " best" if beats else " worst"
             cells = "".join(f'<td class="num">{fmt(row.get(s))}</td>' for s in suffixes)
@@ -53,7 +58,7 @@ def metrics_section(run: RunFiles) -> str:
                  f'<tbody>{"".join(body)}</tbody></table>')
         tables.append(f"<div>{f'<h3>{esc(title)}</h3>' if title else ''}{table}</div>")
     step = f" at {run.unit} {fmt(run.metrics_step)}" if run.metrics_step is not None else ""
-    notes = "".join(f"<li>{esc(n)}</li>" for n in run.notes)
+    notes = "".join(f"<li>{esc(n)}</li>" for n in run.notes + beyond_floor(run))
     meaning = {"floor": "the <i>real-data floor</i> (the metric between two real samples)",
                "identity": "the <i>do-nothing</i> translator", "histmatch": "<i>recolour only</i> (histogram matching)"}
     against = ", ".join(meaning[s] for s in suffixes)
@@ -62,6 +67,9 @@ def metrics_section(run: RunFiles) -> str:
         note += f" Each value stands next to what it is read against: {against}."
     if "identity" in suffixes or "histmatch" in suffixes:
         note += " Green: better than the do-nothing and recolour-only translators; red: not."
+    if "floor" in suffixes:
+        note += (" Grey, marked ?: better than real images score (the floor): the measure is being fooled, or has "
+                 "too few samples; not a good result.")
     return section("Metrics", f'<div class="row">{"".join(tables)}</div>' + (f"<ul>{notes}</ul>" if notes else ""),
                    ident="metrics", note=note)
 
@@ -122,6 +130,17 @@ def curves_section(run: RunFiles) -> str:
     train_png = figures.training_curves(run.train_records, run.step_key, run.unit)
     if train_png:
         parts.append(f"<h3>training statistics (stats.jsonl)</h3>{img(train_png, 'training statistics', cls='plot')}")
+    if 0 < len(run.train_records) < 3 and "log_every" in run.config:
+        parts.append(f'<p class="note">{len(run.train_records)} record(s) of the training statistics only: each '
+                     f"averages --log-every {run.config['log_every']} iterations; a smaller --log-every draws curves "
+                     "of a short run.</p>")
+    networks = sorted({str(r["feature_network"]) for r in run.eval_records if r.get("feature_network")}
+                      | {str(i["feature_network"]) for i in run.metric_info.info.values() if i.get("feature_network")})
+    if len(networks) > 1:
+        parts.append(f'<p class="note">FD, KID and the style rates of this run were read through more than one '
+                     f"feature network ({esc(', '.join(networks))}): values from different ones are on different "
+                     "scales. <code>ganforge eval RUN_DIR</code> scores the run again through the one there is now."
+                     "</p>")
     eval_png = figures.eval_curves(run.eval_records, run.step_key, run.unit, run.metric_info)
     if eval_png:
         parts.append(f"<h3>evaluations during training</h3>{img(eval_png, 'evaluation scores', cls='plot')}")

@@ -23,6 +23,23 @@ def headline_groups(run: RunFiles) -> dict[str, list[str]]:
     return groups
 
 
+def beyond_floor(run: RunFiles) -> list[str]:
+    """Notes for the headline scores better than their real-data floor: real images scored the same way do worse,
+    so the score is fooled (a probe taken in by something that is not the style) or measured on too few samples."""
+    info, notes = run.metric_info, []
+    for name, value in run.metrics.items():
+        floor = run.metrics.get(info.baselines(name).get("floor", ""))
+        up = info.higher_is_better(name)
+        if value is None or floor is None or up is None or not info.headline(name) or not info.is_value(name):
+            continue
+        if (value > floor) if up else (value < floor):
+            where = f"{info.direction(name).replace('→', '->')}: " if info.direction(name) else ""
+            notes.append(f"{where}{info.label(name).replace('_', ' ')} {fmt(value, 3)} is better than real images score "
+                         f"({fmt(floor, 3)}): the measure is being fooled, or has too few samples here; do not read "
+                         "it as better than real")
+    return notes
+
+
 def headline_lines(run: RunFiles) -> list[str]:
     """'apple -> windows: l1 0.253 (do-nothing 0.336); ...': one line per direction."""
     return [f"{d + ': ' if d else ''}{'; '.join(parts)}" for d, parts in headline_groups(run).items()]
@@ -34,7 +51,7 @@ def end_of_run(run_dir) -> list[str]:
     lines = ["scores:" if run.metrics else "scores: none (no metrics.json)"]
     for direction, scores in headline_groups(run).items():  # one score a line, under its direction
         lines += ([f"  {direction}"] if direction else []) + [f"    {score}" for score in scores]
-    lines += [f"note: {note}" for note in run.notes]
+    lines += [f"note: {note}" for note in run.notes + beyond_floor(run)]
     return lines + [f"report: {Path(run_dir) / REPORT}"]
 
 

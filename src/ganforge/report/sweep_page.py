@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..runs import CONFIG, REPORT
 from . import figures
-from .files import BASELINE_LABELS, MetricInfo, RunFiles, read_run
+from .files import BASELINE_LABELS, MetricInfo, RunFiles, one_feature_network, read_run
 from .html import esc, fmt, img, page, section
 
 EARLY_STEP = 200   # the gallery's "early" picture: iteration 200 (else the first after step 0)
@@ -61,6 +61,19 @@ class SweepView:
 
     @property
     def metric_names(self) -> list[str]:
+        """The scores the runs have, but those read through different feature networks (see network_notes)."""
+        return one_feature_network(self._infos, self._all_names)[0]
+
+    @property
+    def network_notes(self) -> list[str]:
+        return one_feature_network(self._infos, self._all_names)[1]
+
+    @property
+    def _infos(self) -> list[dict]:
+        return [files.metric_info.info for _, files in self.runs if files]
+
+    @property
+    def _all_names(self) -> list[str]:
         names: dict[str, None] = {}
         for _, files in self.runs:
             for name in (files.metrics if files else {}):
@@ -246,7 +259,8 @@ def metrics_section(view: SweepView) -> str:
             "the do-nothing / recolour-only translators (hover for which).")
     if not names:
         note = "No configuration has metrics yet."
-    return section("Metrics", f'<div class="scroll">{table}</div>', ident="metrics", note=note)
+    refused = "".join(f'<p class="note">{esc(n)}</p>' for n in view.network_notes)
+    return section("Metrics", f'<div class="scroll">{table}</div>{refused}', ident="metrics", note=note)
 
 
 def _numeric(values: list) -> bool:

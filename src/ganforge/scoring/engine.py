@@ -33,6 +33,18 @@ class Inputs:
         self._lazy: dict[str, Callable[[], object]] = {}
         self._of_candidate: dict[str, Callable[[torch.Tensor, str], object]] = {}
         self._why_not: dict[str, str] = {}
+        self._through: dict[str, str] = {}  # input -> the network it was read through (its sha256, shortened)
+
+    def through(self, names, network: str) -> None:
+        """The inputs `names` are read through the network `network` (a feature network's digest): values
+        computed from them are comparable only with values read through the same one."""
+        for name in [names] if isinstance(names, str) else names:
+            self._through[name] = network
+
+    def network_of(self, metric: Metric) -> str | None:
+        """The network a metric's inputs were read through, if any."""
+        found = {self._through[n] for n in metric.needs + metric.optional if n in self._through}
+        return found.pop() if len(found) == 1 else None
 
     def set(self, name: str, value) -> None:
         self._values[name] = value
@@ -109,18 +121,21 @@ def score_metrics(metrics: list[Metric], inputs: Inputs, candidates: dict[str, t
         except Unavailable as e:
             skipped.setdefault(str(e), []).append(metric.name)
             continue
-        _record(scores, metric, prefix, direction, value, baselines, extras)
+        _record(scores, metric, prefix, direction, value, baselines, extras, inputs.network_of(metric))
     for reason, names in skipped.items():
         where = f"{direction[0]} -> {direction[1]}: " if direction else ""
         scores.notes.append(f"{where}not scored ({', '.join(names)}): {reason}")
     return scores
 
 
-def _record(scores: Scores, metric: Metric, prefix: str, direction, value, baselines: dict, extras: dict) -> None:
+def _record(scores: Scores, metric: Metric, prefix: str, direction, value, baselines: dict, extras: dict,
+            network: str | None = None) -> None:
     key = prefix + metric.name
     common = {"metric": metric.name, "higher_is_better": metric.higher_is_better}
     if direction is not None:
         common["direction"] = list(direction)
+    if network is not None:
+        common["feature_network"] = network  # read through this feature network: comparable only within it
     scores.values[key] = value
     scores.info[key] = {**common, "role": "value", "label": metric.stem, "headline": metric.headline,
                         "baselines": {role: prefix + metric.companion(role) for role in baselines},

@@ -33,6 +33,8 @@ def _add_feature_inputs(inputs: Inputs, features: FeatureNet | None, reference: 
         inputs.unavailable(FEATURE_INPUTS, f"StyleNet, the feature network, is trained on the emoji styles "
                            f"({', '.join(features.styles)}); {unknown[0]} is not one of them")
         return
+    if getattr(features, "digest", None):
+        inputs.through(FEATURE_INPUTS, features.digest)
     inputs.lazy("reference_features", lambda: features.features(reference, remember=True))
     inputs.of_candidate("candidate_features", lambda images, role: features.features(images, remember=role != "value"))
     inputs.of_candidate("candidate_style_logits",
@@ -99,8 +101,9 @@ def score_translation(source: torch.Tensor, translated: torch.Tensor, target: to
             same_shape(source, images, "source", what)
     inputs = Inputs(source=source, reference=reference, target_style=dst, seed=EVAL_SEED, background=tuple(background))
     if target is None:
-        inputs.unavailable("target", f"the {src} and {dst} test images are not pairs of the same picture "
-                           "(pairs share a file name or codepoint)")
+        inputs.unavailable("target", f"the {src} and {dst} test images are not known to be the same pictures "
+                           "(ganforge's emoji styles pair by codepoint; folders of your own pair only with --pairs "
+                           "names, when files of the same name are the same picture)")
     else:
         inputs.set("target", target)
     if reconstructed is None:

@@ -17,7 +17,7 @@ import torch
 from ..runs import Run, Scores
 from .checkpoint import load as load_checkpoint
 from .checkpoint import save as save_checkpoint
-from .progress import check_finite, format_stats, headline, progress
+from .progress import check_finite, format_stats, headline, progress, show_stats
 from .steps import AdversarialStep
 
 
@@ -160,15 +160,22 @@ def run_iterations(run: Run, training: Training, schedule: Schedule, sample: Cal
                 run.append_stats({schedule.unit: step, **dict(zip(names, means))})
                 shown = headline(names, means, getattr(training.step, "headline_stats", names))
                 run.log(format_stats(f"{schedule.unit} {step}/{schedule.total}", shown), echo=bar.disable)
-                bar.set_postfix({name: f"{value:.3g}" for name, value in shown.items()}, refresh=False)
+                show_stats(bar, shown)
                 state.sums.zero_()
                 state.count = 0
+            if last:
+                bar.close()  # its time and rate are the training's; the final pictures and scores come after
             if (schedule.sample_every and step % schedule.sample_every == 0) or last:
                 sample(step)
             if score is not None and ((schedule.score_every and step % schedule.score_every == 0) or last):
+                started = time.perf_counter()
                 scores = score(step)
+                if last:
+                    run.log(f"scored in {time.perf_counter() - started:.1f} s")
                 if schedule.record_scores:
-                    run.append_stats({schedule.unit: step, "kind": "eval", **scores.values})
+                    networks = {"feature_network": ", ".join(scores.feature_networks())} \
+                        if scores.feature_networks() else {}
+                    run.append_stats({schedule.unit: step, "kind": "eval", **scores.values, **networks})
                 if last:
                     run.write_metrics(step, scores, timing=timing(state, schedule.per_step))
             if step % schedule.checkpoint_every == 0 or last or interrupted["signal"] is not None:

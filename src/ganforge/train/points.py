@@ -61,7 +61,7 @@ def train_points(cfg, run: Run, prepare: PreparePoints, resume: bool = False, sc
     training = with_lr_decay(prepare(cfg, hw, real), cfg.lr_decay, cfg.epochs * batches_per_epoch)
     nets = training.networks
     run.log(f"{name} {cfg.trainer} on {hw.describe()}: {cfg.n_samples} points, batch {cfg.batch_size}, "
-            f"{cfg.epochs} epochs")
+            f"{cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}")
 
     def plot(epoch: int) -> None:
         save_heatmap(run, cfg, nets, real, epoch, f"{cfg.trainer}, after epoch {epoch}")

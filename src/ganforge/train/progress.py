@@ -1,6 +1,7 @@
 """What a person sees of training: the progress bar, the log line of a step, and a clear stop on divergence."""
 from __future__ import annotations
 
+import shutil
 import sys
 
 from tqdm.auto import tqdm
@@ -8,10 +9,31 @@ from tqdm.auto import tqdm
 from ..errors import GanforgeError
 
 
+# A bar of fixed width, then the counts and the rate, then as many statistics as the terminal has room for.
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]{postfix}"
+ROOM_BESIDES_STATS = 58  # the columns the bar, counts, times and rate take besides the description
+
+
 def progress(total: int, initial: int = 0, desc: str = ""):
     """A tqdm bar on a terminal (it stays when training ends); silent when output goes to a file or CI log."""
-    return tqdm(total=total, initial=initial, desc=desc, disable=not sys.stderr.isatty(),
-                leave=True, dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, desc=desc, disable=not sys.stderr.isatty(), leave=True,
+                bar_format=BAR_FORMAT)
+
+
+def show_stats(bar, stats: dict, columns: int | None = None) -> None:
+    """Put the statistics after the bar, as many (in their order) as fit the terminal's width whole: a narrow
+    terminal shows fewer, never a squeezed bar or a number cut in half."""
+    if bar.disable:  # no terminal: the log lines carry the statistics
+        return
+    columns = columns or shutil.get_terminal_size((120, 24)).columns
+    room = columns - ROOM_BESIDES_STATS - len(bar.desc) - 2 * len(str(bar.total))
+    parts = []
+    for name, value in stats.items():
+        part = f"{name}={value:.3g}"
+        if len(", ".join(parts + [part])) + 2 > room:
+            break
+        parts.append(part)
+    bar.set_postfix_str(", ".join(parts), refresh=False)
 
 
 def headline(names, values, shown) -> dict[str, float]:

@@ -56,7 +56,11 @@ def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names
                 fake = there(to_model_range(source.to(hw.device), hw.channels_last))
                 third = to_uint8(back(fake)) if back is not None else sets["pair_target"]
             columns = [source.cpu(), to_uint8(fake)] + ([third.cpu()] if third is not None else [])
-            save_grid(interleave(*columns), folder / f"{step:06d}-{src}-{dst}.png", ncol=2 * len(columns))
+            # (the picture's font has no arrows)
+            header = [f"{src} (source)", f"to {dst}"] + ([f"back to {src}" if back is not None else f"true {dst}"]
+                                                         if third is not None else [])
+            save_grid(interleave(*columns), folder / f"{step:06d}-{src}-{dst}.png", ncol=2 * len(columns),
+                      header=header)
 
 
 def train_translation(cfg, run: Run, prepare: Prepare, resume: bool = False, score=None, name: str = "translator",

@@ -7,6 +7,7 @@ comparison as a Markdown page that can be committed beside the picture).
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -70,12 +71,14 @@ def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMO
         source, target = target, source
     data = emoji_datasets.load_emoji_splits(first_cfg, [source, target])
     idx_a, idx_b = paired_indices(data[source]["test"], data[target]["test"])
-    if len(idx_a) == 0:
-        raise GanforgeError(f"the {source} and {target} test sets share no emoji: compare shows true targets")
-    sources, targets = data[source]["test"].images[idx_a[:n]], data[target]["test"].images[idx_b[:n]]
+    if len(idx_a) == 0:  # no pairs: the first test images, and no true target to show (or score against)
+        idx_a = torch.arange(min(n, len(data[source]["test"])))
+    sources = data[source]["test"].images[idx_a[:n]]
+    targets = data[target]["test"].images[idx_b[:n]] if len(idx_b) else None
     names = [data[source]["test"].names[i] for i in idx_a[:n]]
 
     columns, entries = [sources], []
+    given = labels or differing_labels([run.config for run in runs])
     for i, run in enumerate(runs):
         cfg, nets = load_trained(run.path, trust_code=trust_code)
         there = _translator(nets, cfg, source, target)
@@ -83,19 +86,35 @@ def compare(run_dirs: list, out, labels: list[str] | None = None, n: int = N_EMO
             raise GanforgeError(f"{run.path} translates {run.config['source']} -> {run.config['target']} only; "
                                 f"the comparison is {source} -> {target}")
         columns.append(translate_images(there, sources))
-        entries.append(_entry(run, labels[i] if labels else run_label(run.config), source, target))
-    columns.append(targets)
+        # A column per run; the report's means group the runs of one method and settings (their seeds).
+        entries.append(_entry(run, given[i], labels[i] if labels else run_label(run.config), source, target))
+    headers = ["source"] + [e["label"] for e in entries] + (["true target"] if targets is not None else [])
+    if targets is not None:
+        columns.append(targets)
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    save_grid(torch.stack(columns, 1).flatten(0, 1), out / GRID, ncol=len(columns), scale=3)
+    save_grid(torch.stack(columns, 1).flatten(0, 1), out / GRID, ncol=len(columns), scale=3, header=headers)
     write_json_atomically(out / SUMMARY, {"direction": [source, target], "emojis": names, "grid": GRID,
-                                          "columns": ["source"] + [e["label"] for e in entries] + ["true target"],
-                                          "runs": entries})
+                                          "columns": headers, "paired": targets is not None, "runs": entries})
     return write_compare_report(out)
 
 
-def _entry(run: Run, label: str, source: str, target: str) -> dict:
+def differing_labels(configs: list[dict]) -> list[str]:
+    """Each run's label, with the settings that tell apart runs whose labels would read the same (the seed
+    among them): 'CycleGAN toronto (seed 2)' and 'CycleGAN toronto (seed 4)'."""
+    labels = [run_label(c) for c in configs]
+    out = []
+    for label, config in zip(labels, configs):
+        twins = [c for lab, c in zip(labels, configs) if lab == label]
+        keys = [k for k in config if k not in ("threads", "device", "code") and
+                len({json.dumps(t.get(k), sort_keys=True) for t in twins}) > 1]
+        extra = ", ".join(f"{k} {config.get(k)}" for k in keys)
+        out.append(label if not extra else (f"{label[:-1]}, {extra})" if label.endswith(")") else f"{label} ({extra})"))
+    return out
+
+
+def _entry(run: Run, label: str, group: str, source: str, target: str) -> dict:
     """A run's scores of the direction (prefix stripped), what each is read against, and its training time."""
     metrics_file = run.read_metrics()
     if not metrics_file.get("metrics"):
@@ -106,7 +125,7 @@ def _entry(run: Run, label: str, source: str, target: str) -> dict:
             if k.startswith(prefix)}
     return {"label": label, "folder": run.path.name, "command": methods.of_run(run.config).command(run.config),
             "kind": run.kind, "seed": run.config.get("seed"),
-            "group": re.sub(r"\s+", " ", label), "step": metrics_file.get("step"), "metrics": values,
+            "group": re.sub(r"\s+", " ", group), "step": metrics_file.get("step"), "metrics": values,
             "metric_info": info, "timing": metrics_file.get("timing")}
 
 

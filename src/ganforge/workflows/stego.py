@@ -108,6 +108,9 @@ def stego_probe(run_dir, n_images: int = 100) -> dict:
     splits = emoji_datasets.load_emoji_splits(cfg, [cfg.source, cfg.target])
     a, b = cfg.source, cfg.target
     idx_a, idx_b = paired_indices(splits[a]["test"], splits[b]["test"])
+    if len(idx_a) == 0:  # the probe compares distributions: real target-style images need not be the pairs
+        n = min(len(splits[a]["test"]), len(splits[b]["test"]))
+        idx_a = idx_b = torch.arange(n)
     idx_a, idx_b = idx_a[:n_images], idx_b[:n_images]
     result = {}
     for (src, dst, i_src, i_dst), (g_there, g_back) in zip(((a, b, idx_a, idx_b), (b, a, idx_b, idx_a)),

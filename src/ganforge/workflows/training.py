@@ -57,10 +57,14 @@ def start_run(method: Method, preset: str | None, out=None, root="runs", tag: st
     found = user_code.sources(method, cfg, code or {})
     config = method.to_dict(preset, cfg)
     run = Run.create(config, tag or method.tag(cfg), out=out, root=root, method=method.describe(config))
-    if found:  # copy the files, then record them (config.json names only files that are there)
-        run.config["code"] = user_code.install(run.path, found)
-        run.write_json(CONFIG, run.config)
-    return cfg, run, user_code.load(run.path, run.config, code, trust=True)
+
+    def with_code():
+        if found:  # copy the files, then record them (config.json names only files that are there)
+            run.config["code"] = user_code.install(run.path, found)
+            run.write_json(CONFIG, run.config)
+        return cfg, run, user_code.load(run.path, run.config, code, trust=True)
+
+    return _discarded_on_error(with_code, run)
 
 
 def reopen_run(path, method: Method, changes: dict | None = None):
@@ -141,13 +145,24 @@ def train(kind: str, preset: str | None = None, out=None, root="runs", resume=No
     else:
         cfg, run, code = start_run(method, preset, out=out, root=root, code=code, **options)
     score = methods.make_scorer(method, cfg)
-    result = _with_live_tensorboard(run, lambda: methods.train_method(method, cfg, run, resume=resume is not None,
-                                                                      score=score, code=code))
+    # A new run that fails before its first checkpoint (its data, its networks) leaves nothing behind.
+    result = _discarded_on_error(lambda: _with_live_tensorboard(run, lambda: methods.train_method(
+        method, cfg, run, resume=resume is not None, score=score, code=code)), run if resume is None else None)
     # The report, and the summary printed at the end, are built from the finished run folder's files alone.
     write_report(run.path)
     for line in end_of_run(run.path):
         run.log(line)
     return result
+
+
+def _discarded_on_error(work, run: Run | None):
+    """work(); when it raises, the run's folder goes (Run.discard: only without a checkpoint), then the error."""
+    try:
+        return work()
+    except BaseException:
+        if run is not None:
+            run.discard()
+        raise
 
 
 def _with_live_tensorboard(run: Run, fit):
