@@ -93,7 +93,7 @@ def test_presets_are_swept_like_options_and_named_first():
     (["moons", "--epochs", "1", "--workers", "0"], "--workers must be >= 1"),
     (["moons", "--epochs", "1", "--ray-address", "ray://x:1"], "--ray-address needs --backend ray"),
     (["moons", "--bogus", "1"], "unrecognized arguments: --bogus"),
-    (["dcgan", "--preset", "toronto,best"], "--preset must be one of toronto, modern for dcgan; got 'best'"),
+    (["dcgan", "--preset", "toronto,best"], "--preset must be one of toronto, modern, small-data for dcgan; got 'best'"),
 ])
 def test_bad_values_are_refused_before_any_run(tmp_path, capsys, argv, message):
     out = tmp_path / "sweep"

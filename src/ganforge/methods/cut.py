@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import torch
 
-from ..config import ColourOptions, TranslationConfig, opt
+from ..config import AdaOptions, ColourOptions, TranslationConfig, opt
 from ..hardware import Hardware, adam
 from ..models.cut import ProjectionHeads, ResnetTranslator
 from ..models.nets import TranslatorNets
 from ..models.patch import PatchDiscriminator
+from ..train.ada import AdaptiveAugment
 from ..train.augment import DiffAugment
 from ..train.colour import ColourTerms
 from ..train.losses import AdversarialLoss, adversarial_loss
@@ -29,7 +30,7 @@ from .record import Benchmark, Method
 
 
 @dataclass
-class CUTConfig(ColourOptions, TranslationConfig):
+class CUTConfig(AdaOptions, ColourOptions, TranslationConfig):
     """Contrastive unpaired translation (Park et al., ECCV 2020), one direction, no cycle."""
     n_blocks: int = opt(4, "residual blocks of the generator at 8x8 (conv_dim x 4 channels)", min=1)
     lambda_nce: float = opt(1.0, "weight of the PatchNCE loss between input and output patches", min=0.0)
@@ -40,10 +41,15 @@ class CUTConfig(ColourOptions, TranslationConfig):
     patch_layers: int = opt(1, "stride-2 layers of the patch discriminator: 1 judges 16x16 patches, 2 the whole "
                             "32x32 image", min=1, max=3)
     augment: str = opt("translation,cutout", "DiffAugment policies applied to real and fake images before the "
-                       "discriminator (comma list of translation, cutout; empty: none); no colour jitter, since "
-                       "colour is the style")
+                       "discriminator (comma list of translation, cutout; empty: none; no colour jitter, since "
+                       "colour is the style), or ada (adaptive, train/ada.py, with the --ada-* options)")
     lr: float = opt(2e-4, "Adam learning rate (generator, projection heads, discriminator)", min=0.0,
                     min_exclusive=True)
+
+    def check(self) -> None:
+        super().check()
+        if self.augment != "ada":
+            DiffAugment(self.augment)  # refuses an unknown policy (or ada among others), naming --augment
 
 
 class CUTStep:
@@ -53,10 +59,11 @@ class CUTStep:
 
     def __init__(self, nets: TranslatorNets, cfg: CUTConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.cfg, self.loss, self.hw = nets, cfg, loss, hw
-        self.augment = DiffAugment(cfg.augment)
+        self.augment = nets.augment or DiffAugment(cfg.augment)
         self.colour = ColourTerms(cfg.lambda_colour, cfg.lambda_palette)
         self.stat_names = (("d_loss", "g_loss_adv", "nce_loss") + (("nce_identity_loss",) if cfg.nce_identity else ())
-                           + ("d_acc_real", "d_acc_fake") + self.colour.stat_names)
+                           + ("d_acc_real", "d_acc_fake") + self.colour.stat_names
+                           + (nets.augment.stat_names if nets.augment is not None else ()))
         betas = (cfg.beta1, cfg.beta2)
         # The projection heads learn with the translator: they are part of what PatchNCE optimizes.
         self.opt_gen = adam(list(nets.generator.parameters()) + list(nets.heads.parameters()), cfg.lr, betas)
@@ -81,6 +88,8 @@ class CUTStep:
             d_real, d_fake = D(self.augment(real_b)), D(self.augment(fake))
             d_loss = loss(d_real, True) + loss(d_fake, False)
         descend(self.opt_disc, d_loss)
+        if self.nets.augment is not None:
+            self.nets.augment.observe(d_real.detach(), thr)
 
         # Update the translator (and the heads): fool D, keep patches, and the colour terms.
         with frozen(D):
@@ -100,15 +109,16 @@ class CUTStep:
                 extra, colour = self.colour(real_a, fake, real_b)
                 total = total + extra
             descend(self.opt_gen, total)
+        adaptive = [*self.nets.augment.stats()] if self.nets.augment is not None else []
         return torch.stack([d_loss.detach(), adv.detach(), *stats, accuracy(d_real, True, thr),
-                            accuracy(d_fake, False, thr), *colour])
+                            accuracy(d_fake, False, thr), *colour, *adaptive])
 
 
 def networks(cfg: CUTConfig, build) -> TranslatorNets:
     """The ResNet translator, its patch discriminator, and the projection heads PatchNCE reads features through."""
     generator = ResnetTranslator(cfg.conv_dim, cfg.n_blocks)
     return TranslatorNets(generator, PatchDiscriminator(3, 2 * cfg.conv_dim, cfg.patch_layers),
-                          ProjectionHeads(generator.feature_channels))
+                          ProjectionHeads(generator.feature_channels), AdaptiveAugment.of(cfg))
 
 
 def step(cfg: CUTConfig, nets: TranslatorNets, hw: Hardware) -> CUTStep:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..config import ColourOptions
+from ..config import AdaOptions, ColourOptions
 from ..config import TranslationConfig, opt
 from ..errors import GanforgeError
 from ..hardware import Hardware, adam
@@ -22,6 +22,7 @@ from ..models.dcgan import DCDiscriminator
 from ..models.nets import CycleNets
 from ..models.radboud import RadboudCycleGenerator, RadboudDiscriminator
 from ..models.toronto import TorontoCycleGenerator
+from ..train.ada import AdaptiveAugment, judged
 from ..train.colour import ColourTerms
 from ..train.losses import AdversarialLoss, adversarial_loss, cycle_loss, revgrad
 from ..train.steps import accuracy
@@ -33,7 +34,7 @@ from .record import Benchmark, Method
 
 
 @dataclass
-class CycleGANConfig(ColourOptions, TranslationConfig):
+class CycleGANConfig(AdaOptions, ColourOptions, TranslationConfig):
     trainer: str = opt("two-optimizers", "two-optimizers: D steps then G steps (toronto); "
                        "revgrad: one optimizer through gradient reversal (radboud)",
                        choices=["two-optimizers", "revgrad"])
@@ -55,6 +56,9 @@ class CycleGANConfig(ColourOptions, TranslationConfig):
                                "lambda_cycle values 0.01-0.5 are on this scale, 3,072x the mean at 32x32)",
                                choices=["mean", "image-sum"])
     lr: float = opt(3e-4, "Adam learning rate (all optimizers)", min=0.0, min_exclusive=True)
+    augment: str = opt("", "ada: each discriminator sees real and translated images through an adaptive "
+                       "augmentation of its own (train/ada.py; the --ada-* options); empty: none, as in the handouts",
+                       choices=["", "ada"])
 
     def check(self) -> None:
         super().check()
@@ -103,7 +107,8 @@ class TwoOptimizerCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.terms = GeneratorLosses(cfg)
-        self.stat_names = STAT_NAMES + self.terms.stat_names
+        self.judge_a, self.judge_b = judged(nets.d_a, nets.augment_a), judged(nets.d_b, nets.augment_b)
+        self.stat_names = STAT_NAMES + self.terms.stat_names + _ada_stat_names(nets)
         betas = (cfg.beta1, cfg.beta2)
         self.opt_gen = adam(nets.generators(), cfg.lr, betas)
         self.opt_disc = adam(nets.discriminators(), cfg.lr, betas)
@@ -140,29 +145,30 @@ class TwoOptimizerCycleStep:
 
         # Update the discriminators on real images.
         with self.hw.autocast():
-            d_real_a, d_real_b = n.d_a(real_a), n.d_b(real_b)
+            d_real_a, d_real_b = self.judge_a(real_a), self.judge_b(real_b)
             d_loss_real = loss(d_real_a, True) + loss(d_real_b, True)
         descend(self.opt_disc, d_loss_real)
+        _observe(n, d_real_a, d_real_b, thr)
 
         # Update the discriminators on translated images; the generators are not trained here.
         with self.hw.autocast():
             with torch.no_grad():
                 fake_ba, fake_ab = n.g_ba(real_b), n.g_ab(real_a)
-            d_fake_a, d_fake_b = n.d_a(fake_ba), n.d_b(fake_ab)
+            d_fake_a, d_fake_b = self.judge_a(fake_ba), self.judge_b(fake_ab)
             d_loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
         descend(self.opt_disc, d_loss_fake)
 
         # Update the generators: B -> A -> B, then A -> B -> A; D's weights need no gradients.
         with frozen(n.d_a, n.d_b):
-            adv_ba, cyc_b, l1_b, idt_a, colour_ba = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, n.d_a)
-            adv_ab, cyc_a, l1_a, idt_b, colour_ab = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, n.d_b)
+            adv_ba, cyc_b, l1_b, idt_a, colour_ba = self._generator_step(real_b, real_a, n.g_ba, n.g_ab, self.judge_a)
+            adv_ab, cyc_a, l1_a, idt_b, colour_ab = self._generator_step(real_a, real_b, n.g_ab, n.g_ba, self.judge_b)
         stats = [
             d_loss_real.detach(), d_loss_fake.detach(), adv_ba + adv_ab, cyc_a, cyc_b,
             accuracy(d_real_a, True, thr), accuracy(d_real_b, True, thr),
             accuracy(d_fake_a, False, thr), accuracy(d_fake_b, False, thr), l1_a, l1_b,
         ]
         colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]  # each colour term, mean of both directions
-        return torch.stack(stats + ([idt_a, idt_b] if self.terms.identity_on else []) + colour)
+        return torch.stack(stats + ([idt_a, idt_b] if self.terms.identity_on else []) + colour + _ada_stats(n))
 
 
 class RevGradCycleStep:
@@ -173,7 +179,8 @@ class RevGradCycleStep:
     def __init__(self, nets: CycleNets, cfg: CycleGANConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw = nets, loss, hw
         self.terms = GeneratorLosses(cfg)
-        self.stat_names = STAT_NAMES + ("loss",) + self.terms.stat_names
+        self.judge_a, self.judge_b = judged(nets.d_a, nets.augment_a), judged(nets.d_b, nets.augment_b)
+        self.stat_names = STAT_NAMES + ("loss",) + self.terms.stat_names + _ada_stat_names(nets)
         self.optimizer = adam(nets.generators() + nets.discriminators(), cfg.lr, (cfg.beta1, cfg.beta2))
 
     @property
@@ -190,8 +197,8 @@ class RevGradCycleStep:
             cycle_bab = n.g_ab(fake_ba)
             # The discriminators judge real and *translated* images (not the reconstructions);
             # gradient reversal turns their loss into the generators' adversarial signal.
-            d_real_a, d_real_b = n.d_a(real_a), n.d_b(real_b)
-            d_fake_a, d_fake_b = n.d_a(revgrad(fake_ba)), n.d_b(revgrad(fake_ab))
+            d_real_a, d_real_b = self.judge_a(real_a), self.judge_b(real_b)
+            d_fake_a, d_fake_b = self.judge_a(revgrad(fake_ba)), self.judge_b(revgrad(fake_ab))
             loss_real = loss(d_real_a, True) + loss(d_real_b, True)
             loss_fake = loss(d_fake_a, False) + loss(d_fake_b, False)
             cyc_a = self.terms.distance(cycle_aba.float(), real_a)
@@ -207,6 +214,7 @@ class RevGradCycleStep:
             total = total + extra_ab + extra_ba
             colour = [(x + y) / 2 for x, y in zip(colour_ab, colour_ba)]
         descend(self.optimizer, total)
+        _observe(n, d_real_a, d_real_b, thr)
         l1_a = F.l1_loss(cycle_aba.detach().float(), real_a)
         l1_b = F.l1_loss(cycle_bab.detach().float(), real_b)
         return torch.stack([
@@ -215,8 +223,23 @@ class RevGradCycleStep:
             cyc_a.detach(), cyc_b.detach(),
             accuracy(d_real_a, True, thr), accuracy(d_real_b, True, thr),
             accuracy(d_fake_a, False, thr), accuracy(d_fake_b, False, thr), l1_a, l1_b, total.detach(),
-            *(term.detach() for term in identity), *colour,
+            *(term.detach() for term in identity), *colour, *_ada_stats(n),
         ])
+
+
+def _ada_stat_names(nets: CycleNets) -> tuple:
+    return ("ada_p_a", "ada_p_b") if nets.augment_a is not None else ()
+
+
+def _ada_stats(nets: CycleNets) -> list:
+    return [nets.augment_a.p.detach(), nets.augment_b.p.detach()] if nets.augment_a is not None else []
+
+
+def _observe(nets: CycleNets, d_real_a: torch.Tensor, d_real_b: torch.Tensor, threshold: float) -> None:
+    """Each discriminator's augmentation watches its outputs on real images (train/ada.py)."""
+    if nets.augment_a is not None:
+        nets.augment_a.observe(d_real_a.detach(), threshold)
+        nets.augment_b.observe(d_real_b.detach(), threshold)
 
 
 STEPS = {"two-optimizers": TwoOptimizerCycleStep, "revgrad": RevGradCycleStep}
@@ -246,7 +269,8 @@ def networks(cfg: CycleGANConfig, build) -> CycleNets:
     def discriminator():
         return build("discriminator", lambda: DISCRIMINATORS[cfg.discriminator](cfg.conv_dim))
 
-    return CycleNets(g_ab=generator(), g_ba=generator(), d_a=discriminator(), d_b=discriminator())
+    return CycleNets(g_ab=generator(), g_ba=generator(), d_a=discriminator(), d_b=discriminator(),
+                     augment_a=AdaptiveAugment.of(cfg), augment_b=AdaptiveAugment.of(cfg))
 
 
 def step(cfg: CycleGANConfig, nets: CycleNets, hw: Hardware):

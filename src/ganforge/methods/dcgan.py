@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import ImageGenerationConfig, opt
+from ..config import AdaOptions, ImageGenerationConfig, opt
 from ..errors import GanforgeError
 from ..models.dcgan import DCDiscriminator, DCGenerator
 from ..models.nets import GANNets, average_of
+from ..train.ada import AdaptiveAugment
 from ..train.augment import DiffAugment
 from ..train.ema import EMA
 from ..train.losses import adversarial_loss
@@ -19,11 +20,12 @@ from .record import Benchmark, Method
 
 
 @dataclass
-class DCGANConfig(ImageGenerationConfig):
+class DCGANConfig(AdaOptions, ImageGenerationConfig):
     loss: str = opt("lsgan", "adversarial loss: lsgan (the handout's), bce (non-saturating) or hinge",
                     choices=["lsgan", "bce", "hinge"])
-    augment: str = opt("", "DiffAugment policies on what the discriminator sees, real and fake alike (comma list "
-                       "of translation, cutout; empty: none, as in the handout)")
+    augment: str = opt("", "augmentation of what the discriminator sees, real and fake alike: DiffAugment policies "
+                       "(comma list of translation, cutout), or ada (adaptive: the transforms of Karras et al. 2020, "
+                       "each with a probability p that follows --ada-target); empty: none, as in the handout")
     ema: float = opt(0.0, "decay of an exponential moving average of the generator's weights, used for samples and "
                      "scores (e.g. 0.999; 0: off, as in the handout)", min=0.0, max=0.99999)
     disc_norm: str = opt("batch", "the discriminator's normalization: batch (the handout's) or spectral (spectral "
@@ -45,7 +47,11 @@ class DCGANConfig(ImageGenerationConfig):
 
     def check(self) -> None:
         super().check()
-        DiffAugment(self.augment)  # refuses an unknown policy, naming --augment
+        if "ada" in self.augment.split(",") and self.augment != "ada":
+            raise GanforgeError(f"--augment {self.augment}: ada stands alone (its pipeline translates and cuts out "
+                                "by itself)")
+        if self.augment != "ada":
+            DiffAugment(self.augment)  # refuses an unknown policy, naming --augment
         if self.image_size != 32:
             raise GanforgeError(f"--image-size {self.image_size}: the DCGAN generator draws 32x32 images (it starts "
                                 "at 4x4 and doubles three times); use --image-size 32")
@@ -60,13 +66,17 @@ PRESETS = {
     # weights (docs/generation-quality.md has each choice's numbers; R1 and spectral norm + hinge
     # also helped but doubled the time, DiffAugment and bilinear upsampling did not help).
     "modern": dict(TORONTO, ema=0.999),
+    # For training longer on ~1,500 images: the modern preset with adaptive augmentation, so that D cannot
+    # memorise the training set and the samples keep improving (docs/generation-quality.md, issue 28).
+    "small-data": dict(TORONTO, ema=0.999, augment="ada", iters=20000),
 }
 
 
 def networks(cfg: DCGANConfig, build) -> GANNets:
     generator = build("generator", lambda: DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv, cfg.upsample))
     average = average_of(generator) if cfg.ema > 0 else None
-    return GANNets(generator, build("discriminator", lambda: DCDiscriminator(cfg.conv_dim, cfg.disc_norm)), average)
+    discriminator = build("discriminator", lambda: DCDiscriminator(cfg.conv_dim, cfg.disc_norm))
+    return GANNets(generator, discriminator, average, AdaptiveAugment.of(cfg))
 
 
 def step(cfg: DCGANConfig, nets: GANNets, hw) -> TwoStepGAN:
@@ -75,7 +85,8 @@ def step(cfg: DCGANConfig, nets: GANNets, hw) -> TwoStepGAN:
     # Batch norm sees real and fake batches separately, as in the handout, so no joint D pass.
     return TwoStepGAN(nets.generator, nets.discriminator, adversarial_loss(cfg.loss), hw, lr_gen=cfg.lr_gen,
                       lr_disc=cfg.lr_disc, betas=(cfg.beta1, cfg.beta2), joint_disc_pass=False,
-                      augment=DiffAugment(cfg.augment) if cfg.augment else None, r1_gamma=cfg.r1_gamma, ema=ema)
+                      augment=nets.augment or (DiffAugment(cfg.augment) if cfg.augment else None),
+                      r1_gamma=cfg.r1_gamma, ema=ema)
 
 
 METHOD = Method(

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..config import TranslationConfig, opt
+from ..config import AdaOptions, TranslationConfig, opt
 from ..hardware import Hardware, adam
 from ..models.nets import TranslatorNets
 from ..models.patch import PatchDiscriminator
 from ..models.unet import UNetTranslator
+from ..train.ada import AdaptiveAugment, judged
 from ..train.losses import AdversarialLoss, adversarial_loss
 from ..train.steps import accuracy
 from ..train.updates import descend, frozen
@@ -27,7 +28,7 @@ from .record import Benchmark, Method
 
 
 @dataclass
-class Pix2PixConfig(TranslationConfig):
+class Pix2PixConfig(AdaOptions, TranslationConfig):
     """pix2pix (Isola et al., CVPR 2017) on pairs of the same emoji in both styles (training split only)."""
     lambda_l1: float = opt(100.0, "weight of the L1 distance to the true target", min=0.0)
     patch_layers: int = opt(1, "stride-2 layers of the conditional patch discriminator: 1 judges 16x16 patches",
@@ -40,6 +41,9 @@ class Pix2PixConfig(TranslationConfig):
                      "pairs to learn from")
     shift: int = opt(0, "move each pair by up to this many pixels in x and y (source and target alike, the "
                      "border's colour filling in): pairs at other positions to learn from", min=0, max=8)
+    augment: str = opt("", "ada: the conditional discriminator sees each (source, candidate) pair through an "
+                       "adaptive augmentation (the same transform for both images; train/ada.py, the --ada-* "
+                       "options); empty: none", choices=["", "ada"])
     depth: int = opt(5, "halvings of the U-Net: 5 reaches 1x1, where every output pixel sees the whole emoji; "
                      "3 stops at 4x4", min=2, max=5)
     generator: str = opt("unet", "the translator: unet (a U-Net of --depth halvings) or your own, FILE.py:Class "
@@ -59,6 +63,9 @@ class Pix2PixStep:
 
     def __init__(self, nets: TranslatorNets, cfg: Pix2PixConfig, loss: AdversarialLoss, hw: Hardware):
         self.nets, self.loss, self.hw, self.lambda_l1 = nets, loss, hw, cfg.lambda_l1
+        self.judge = judged(nets.discriminator, nets.augment)
+        if nets.augment is not None:
+            self.stat_names = Pix2PixStep.stat_names + nets.augment.stat_names
         betas = (cfg.beta1, cfg.beta2)
         self.opt_gen = adam(nets.generator.parameters(), cfg.lr, betas)
         self.opt_disc = adam(nets.discriminator.parameters(), cfg.lr, betas)
@@ -73,27 +80,31 @@ class Pix2PixStep:
         # Update the discriminator: (source, true target) is real, (source, translation) is not.
         with self.hw.autocast():
             fake = G(source)
-            d_real = D(torch.cat([source, target], 1))
-            d_fake = D(torch.cat([source, fake.detach()], 1))
+            d_real = self.judge(torch.cat([source, target], 1))
+            d_fake = self.judge(torch.cat([source, fake.detach()], 1))
             d_loss = loss(d_real, True) + loss(d_fake, False)
         descend(self.opt_disc, d_loss)
+        if self.nets.augment is not None:
+            self.nets.augment.observe(d_real.detach(), thr)
 
         # Update the translator: fool D, and come close to the true target.
         with frozen(D):
             with self.hw.autocast():
-                adv = loss(D(torch.cat([source, fake], 1)), True)
+                adv = loss(self.judge(torch.cat([source, fake], 1)), True)
                 l1 = F.l1_loss(fake.float(), target)
                 total = adv + self.lambda_l1 * l1
             descend(self.opt_gen, total)
+        adaptive = [*self.nets.augment.stats()] if self.nets.augment is not None else []
         return torch.stack([d_loss.detach(), adv.detach(), l1.detach(), accuracy(d_real, True, thr),
-                            accuracy(d_fake, False, thr)])
+                            accuracy(d_fake, False, thr), *adaptive])
 
 
 
 def networks(cfg: Pix2PixConfig, build) -> TranslatorNets:
     # The discriminator judges (source, candidate) stacked: 6 channels.
     return TranslatorNets(build("generator", lambda: UNetTranslator(cfg.conv_dim, cfg.depth)),
-                          build("discriminator", lambda: PatchDiscriminator(6, 2 * cfg.conv_dim, cfg.patch_layers)))
+                          build("discriminator", lambda: PatchDiscriminator(6, 2 * cfg.conv_dim, cfg.patch_layers)),
+                          augment=AdaptiveAugment.of(cfg))
 
 
 def step(cfg: Pix2PixConfig, nets: TranslatorNets, hw: Hardware) -> Pix2PixStep:

@@ -28,11 +28,16 @@ class GANNets:
     generator: nn.Module
     discriminator: nn.Module
     generator_ema: nn.Module | None = None
+    augment: nn.Module | None = None   # an augmentation with state of its own (ADA's p), checkpointed with the rest
 
     def as_dict(self) -> dict[str, nn.Module]:
         """The networks under their checkpoint names."""
         nets = {"generator": self.generator, "discriminator": self.discriminator}
-        return nets if self.generator_ema is None else {**nets, "generator_ema": self.generator_ema}
+        if self.generator_ema is not None:
+            nets["generator_ema"] = self.generator_ema
+        if self.augment is not None:
+            nets["augment"] = self.augment
+        return nets
 
     def sampler(self) -> nn.Module:
         """The generator samples and scores come from: the generator, or when the run keeps one the moving
@@ -50,11 +55,16 @@ class TranslatorNets:
     generator: nn.Module
     discriminator: nn.Module
     heads: nn.Module | None = None
+    augment: nn.Module | None = None   # the discriminator's adaptive augmentation (its p), when there is one
 
     def as_dict(self) -> dict[str, nn.Module]:
         """The networks under their checkpoint names."""
         nets = {"generator": self.generator, "discriminator": self.discriminator}
-        return nets if self.heads is None else {**nets, "heads": self.heads}
+        if self.heads is not None:
+            nets["heads"] = self.heads
+        if self.augment is not None:
+            nets["augment"] = self.augment
+        return nets
 
     def translators(self) -> dict[str, tuple[nn.Module, nn.Module | None]]:
         """{direction: (translator, the translator back)}: one way only, with no way back."""
@@ -69,10 +79,15 @@ class CycleNets:
     g_ba: nn.Module
     d_a: nn.Module
     d_b: nn.Module
+    augment_a: nn.Module | None = None   # each discriminator's adaptive augmentation (its own p), when there is one
+    augment_b: nn.Module | None = None
 
     def as_dict(self) -> dict[str, nn.Module]:
         """The networks under their checkpoint names."""
-        return {"g_ab": self.g_ab, "g_ba": self.g_ba, "d_a": self.d_a, "d_b": self.d_b}
+        nets = {"g_ab": self.g_ab, "g_ba": self.g_ba, "d_a": self.d_a, "d_b": self.d_b}
+        if self.augment_a is not None:
+            nets.update(augment_a=self.augment_a, augment_b=self.augment_b)
+        return nets
 
     def translators(self) -> dict[str, tuple[nn.Module, nn.Module | None]]:
         """{direction: (translator, the translator back)}: both ways for a CycleGAN."""

@@ -66,11 +66,11 @@ class TwoStepGAN:
     `joint_disc_pass` runs real and fake through D as one batch: the same
     arithmetic for networks without batch normalization, in one call instead of two.
     Beyond the handouts (all off by default): `augment` shows D augmented real and fake
-    images (DiffAugment), `r1_gamma` adds the R1 penalty gamma/2 E|grad_x D(x)|^2 on real
+    images (DiffAugment, or the adaptive augmentation of train/ada.py), `r1_gamma` adds the R1 penalty gamma/2 E|grad_x D(x)|^2 on real
     images to D's loss, and `ema` keeps a moving average of the generator after each update.
     """
 
-    stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")  # and r1_penalty when the penalty is on
+    stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")  # and r1_penalty, ada_p, ada_rt when they are on
     headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
@@ -84,8 +84,11 @@ class TwoStepGAN:
         self.train_generator = _trainable(generator)
         self.augment = augment or (lambda x: x)
         self.r1_gamma, self.ema = r1_gamma, ema
-        if r1_gamma > 0:
-            self.stat_names = TwoStepGAN.stat_names + ("r1_penalty",)
+        # An adaptive augmentation (train/ada.py) watches D's outputs on real images and reports its p.
+        self.adaptive = augment if hasattr(augment, "observe") else None
+        self.stat_names = (TwoStepGAN.stat_names + (("r1_penalty",) if r1_gamma > 0 else ())
+                           + (self.adaptive.stat_names if self.adaptive is not None else ()))
+        self.headline_stats = TwoStepGAN.stat_names + (("ada_p",) if self.adaptive is not None else ())
 
     @property
     def optimizers(self) -> dict:
@@ -97,7 +100,8 @@ class TwoStepGAN:
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
         disc_loss, disc_acc, *r1 = self.discriminator_step(real)
         gen_loss, gen_acc = self.generator_step(real.shape[0])
-        return torch.stack([disc_loss, gen_loss, disc_acc, gen_acc, *r1])
+        adaptive = [*self.adaptive.stats()] if self.adaptive is not None else []
+        return torch.stack([disc_loss, gen_loss, disc_acc, gen_acc, *r1, *adaptive])
 
     def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
         """The loss the generator descends, from D's outputs on its points: by default real targets
@@ -121,6 +125,8 @@ class TwoStepGAN:
             else:
                 d_real, d_fake = D(real_in), D(fake_in)
             disc_loss = loss(d_real, True) + loss(d_fake, False)
+        if self.adaptive is not None:
+            self.adaptive.observe(d_real.detach(), thr)
         extra = []
         total = disc_loss
         if self.r1_gamma > 0:  # R1: keep D flat around real images

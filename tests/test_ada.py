@@ -1,0 +1,129 @@
+"""Adaptive discriminator augmentation: differentiable, the same for real and fake, p steered by D, exact resume."""
+import shutil
+
+import pytest
+import torch
+
+import ganforge.api as api
+from emoji_fakes import patch_emoji_data
+from ganforge.hardware import pick_hardware
+from ganforge.train import checkpoint
+from ganforge.train.ada import AdaptiveAugment
+from method_helpers import prepare, resolve
+
+TINY = dict(batch_size=8, conv_dim=8, log_every=2, sample_every=0, eval_every=0, precision="fp32", threads=1)
+
+
+def test_at_p_0_nothing_changes_and_at_p_1_every_image_does():
+    x = torch.rand(16, 3, 32, 32) * 2 - 1
+    assert torch.equal(AdaptiveAugment(p=0.0)(x), x)
+    torch.manual_seed(0)
+    moved = AdaptiveAugment(p=1.0)(x)
+    assert moved.shape == x.shape
+    assert all(not torch.allclose(moved[i], x[i]) for i in range(16))
+
+
+def test_the_pixel_aligned_transforms_only_move_pixels():
+    """Flips, quarter turns and whole-pixel shifts sample pixel centres: the values are the image's own."""
+    torch.manual_seed(1)
+    x = torch.rand(8, 3, 32, 32)
+    ada = AdaptiveAugment(p=1.0)
+    from ganforge.train import ada as ada_module
+
+    original = ada_module.SCALE_STD, ada_module.CUTOUT
+    try:
+        ada_module.SCALE_STD, ada_module.CUTOUT = 0.0, 0.0
+        y = ada(x)
+    finally:
+        ada_module.SCALE_STD, ada_module.CUTOUT = original
+    values = set(x.flatten().tolist())
+    assert set(y.flatten().tolist()) <= values
+
+
+def test_the_augmentation_is_differentiable():
+    x = (torch.rand(4, 3, 32, 32) * 2 - 1).requires_grad_(True)
+    AdaptiveAugment(p=1.0)(x).square().sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_p_rises_while_d_is_sure_of_the_real_images_and_falls_otherwise():
+    ada = AdaptiveAugment(target=0.6, interval=4, speed_images=64, batch_size=16)  # a step of 1 per adjustment
+    ada.adjust = 0.1
+    sure, unsure = torch.full((16, 1), 3.0), torch.full((16, 1), -3.0)
+    for _ in range(3):
+        ada.observe(sure, 0.0)
+    assert ada.p.item() == 0.0                  # adjusted every 4 batches only
+    ada.observe(sure, 0.0)
+    assert ada.p.item() == pytest.approx(0.1) and ada.last_rt.item() == 1.0
+    for _ in range(8):
+        ada.observe(sure, 0.0)
+    assert ada.p.item() == pytest.approx(0.3)
+    for _ in range(4):
+        ada.observe(unsure, 0.0)
+    assert ada.p.item() == pytest.approx(0.2) and ada.last_rt.item() == -1.0
+    # The threshold is the loss's: least squares separates real from fake at 0.5.
+    for _ in range(4):
+        ada.observe(torch.full((16, 1), 0.4), 0.5)
+    assert ada.p.item() == pytest.approx(0.1)
+    for _ in range(40):
+        ada.observe(unsure, 0.0)
+    assert ada.p.item() == 0.0                  # never below 0
+
+
+def test_the_dcgan_step_augments_real_and_generated_images_alike_and_logs_p(monkeypatch):
+    cfg = resolve("dcgan", "modern", augment="ada", conv_dim=8, batch_size=8, precision="fp32")
+    training = prepare("dcgan", cfg, pick_hardware("cpu", "fp32"), torch.randint(0, 256, (32, 3, 32, 32),
+                                                                                 dtype=torch.uint8))
+    seen = []
+    original = AdaptiveAugment.forward
+    monkeypatch.setattr(AdaptiveAugment, "forward", lambda self, x: seen.append(x.requires_grad) or original(self, x))
+    stats = training.step(*training.batches(0))
+    # D's step: the real batch, then the generated one (no gradient to G); G's step: generated, with gradient.
+    assert seen == [False, False, True]
+    assert training.step.stat_names[-2:] == ("ada_p", "ada_rt") and stats.shape == (6,)
+    assert "augment" in training.networks.as_dict()   # p is checkpointed with the networks
+
+
+def test_ada_stands_alone_in_augment():
+    from ganforge.errors import GanforgeError
+
+    with pytest.raises(GanforgeError, match="ada stands alone"):
+        resolve("dcgan", augment="ada,cutout")
+
+
+@pytest.mark.slow
+def test_a_run_with_ada_resumes_bit_for_bit(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    options = dict(augment="ada", ada_kimg=0.064, ada_interval=2, iters=12, checkpoint_every=6, **TINY)
+    whole = api.train_dcgan(out=tmp_path / "whole", **options)
+    api.train_dcgan(out=tmp_path / "part", **options)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000012")
+    api.train_dcgan(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000012")
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000012")
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    assert "model.augment.p" in a
+    ps = [r["ada_p"] for r in whole.stats if "ada_p" in r]
+    assert len(ps) == 6 and ps[-1] > 0            # p moved (D is sure of 48 circles at once)
+    assert (tmp_path / "part" / "stats.jsonl").read_text() == (tmp_path / "whole" / "stats.jsonl").read_text()
+
+
+@pytest.mark.parametrize("kind, options", [("cyclegan", {"preset": "toronto"}), ("cyclegan", {"preset": "radboud"}),
+                                           ("cut", {}), ("pix2pix", {})])
+def test_every_translators_discriminator_may_see_through_ada_and_resume_bit_for_bit(tmp_path, monkeypatch, kind,
+                                                                                     options):
+    from method_helpers import trainer
+
+    patch_emoji_data(monkeypatch)
+    train = trainer(kind)
+    settings = dict(augment="ada", ada_kimg=0.032, ada_interval=1, iters=4, checkpoint_every=2, n_sample_images=2,
+                    **{**TINY, "conv_dim": 4}, **options)
+    whole = train(out=tmp_path / "whole", **settings)
+    train(out=tmp_path / "part", **settings)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000004")
+    train(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000004")
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000004")
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    assert any(k.startswith("model.augment") and k.endswith(".p") for k in a)
+    assert any(k.startswith("ada_p") for k in [r for r in whole.stats if r.get("kind") != "eval"][-1])
