@@ -129,3 +129,76 @@ def test_auto_numbered_run_folders(tmp_path, small_moons):
     b = ganforge.train_moons(root=tmp_path, trainer="revgrad", **small_moons)
     assert a.path.name == "00001-moons-two-step"
     assert b.path.name == "00002-moons-revgrad"
+
+
+# GAN Lab's choices, on the command line and in the API (issue 27).
+@pytest.mark.parametrize("dataset", ["ring", "clusters"])
+def test_every_data_set_trains_and_is_scored_against_itself(tmp_path, small_moons, dataset):
+    from ganforge.data.points import make_points
+
+    points = make_points(dataset, 4000, 0.05, 3)
+    assert points.shape == (4000, 2) and points.abs().max() < 2.5 and torch.equal(points,
+                                                                                    make_points(dataset, 4000, 0.05, 3))
+    result = ganforge.train_moons(dataset=dataset, out=tmp_path / "r", **small_moons)
+    metrics = json.loads((result.path / "metrics.json").read_text())["metrics"]
+    assert metrics["mmd2_biased_floor"] < metrics["mmd2_biased"]   # the floor: two samples of the same data set
+
+
+def test_a_drawn_distribution_is_recorded_in_the_run(tmp_path, small_moons, capsys):
+    csv = tmp_path / "drawn.csv"
+    csv.write_text("x,y\n" + "".join(f"{x / 10 - 1:.2f},{(x % 7) / 5 - 0.6:.2f}\n" for x in range(20)))
+    result = ganforge.train_moons(dataset="drawn", points=str(csv), out=tmp_path / "r", **small_moons)
+    recorded = json.loads((result.path / "config.json").read_text())["points"]
+    assert recorded.startswith("-1.0000,-0.6000;-0.9000,-0.4000;") and recorded.count(";") == 19
+    csv.unlink()   # the run needs the file no more: config.json holds the points
+    assert main(["eval", str(result.path)]) == 0
+    assert main(["train", "moons", "--points", "1,1", "--dry-run"]) == 2
+    assert "give --dataset drawn with it" in capsys.readouterr().err
+
+
+def test_depth_width_noise_steps_and_optimizers_shape_the_training(tmp_path, small_moons):
+    from ganforge.train.steps import TwoStepGAN
+
+    options = dict(gen_depth=1, gen_width=16, disc_depth=3, hidden_disc=8, noise_size=2, noise_dist="gaussian",
+                   d_steps=3, g_steps=2, optimizer_gen="sgd", optimizer_disc="adam", lr_gen=0.05)
+    result = ganforge.train_moons(out=tmp_path / "r", **{**small_moons, **options})
+    g, d = result.generator, result.discriminator
+    assert [m.out_features for m in g.net if isinstance(m, torch.nn.Linear)] == [16, 2] and g.noise == "gaussian"
+    assert [m.out_features for m in d.net if isinstance(m, torch.nn.Linear)] == [8, 8, 8, 1]
+    config = json.loads((result.path / "config.json").read_text())
+    assert {k: config[k] for k in options} == options
+    # Three D updates and two G updates an iteration: the step does what the page's sub-steps do.
+    from method_helpers import prepare, resolve
+    from ganforge.hardware import pick_hardware
+
+    cfg = resolve("moons", **{**small_moons, **options})
+    runs = []
+    for split in (False, True):
+        torch.manual_seed(0)
+        training = prepare("moons", cfg, pick_hardware("cpu", "fp32", 1), make_moons(512, 0.1, 0))
+        step = training.step
+        assert isinstance(step, TwoStepGAN) and isinstance(step.opt_gen, torch.optim.SGD)
+        batch = training.batches(0)[0]
+        if split:
+            for _ in range(3):
+                step.discriminator_step(batch)
+            for _ in range(2):
+                step.generator_step(batch.shape[0])
+        else:
+            step(batch)
+        runs.append([p.detach().clone() for p in training.networks.generator.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*runs))
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(trainer="revgrad", d_steps=3), "steps per network apply to --trainer two-step"),
+    (dict(trainer="revgrad", optimizer_gen="sgd"), "give --optimizer-gen and --optimizer-disc the same value"),
+    (dict(d_steps=0, g_steps=0), "trains nothing"),
+    (dict(generators=2, noise_dist="gaussian"), "use --noise-dist uniform with it"),
+])
+def test_combinations_that_mean_nothing_are_refused(options, message):
+    from method_helpers import resolve
+    from ganforge.errors import GanforgeError
+
+    with pytest.raises(GanforgeError, match=message):
+        resolve("moons", **options)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import queue
 import re
@@ -30,7 +31,7 @@ from method_helpers import resolve
 from ganforge.data.moons import make_moons
 from ganforge.errors import GanforgeError
 from ganforge.hardware import pick_hardware
-from ganforge.runs import Run
+from ganforge.runs import Run, read_stats
 from method_helpers import prepare
 from ganforge.train.steps import RevGradGAN, TwoStepGAN
 from ganforge.workflows.play import PlaySession, play_config
@@ -496,3 +497,109 @@ def test_the_page_in_headless_chromium(tmp_path, capsys):
     assert code == 0, server.errors()
     assert main(["eval", str(run)]) == 0
     assert (run / "metrics.json").is_file() and "wrote" in capsys.readouterr().out
+
+
+CANVAS_HASH_JS = """((id) => {
+  const c = document.getElementById(id);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + (d[i + 1] << 8) + (d[i + 2] << 16)
+                                              + (d[i + 3] << 24)) | 0;
+  return h;
+})"""
+
+
+def draw_stroke(browser, points) -> None:
+    """Drag the pointer along `points` (pixel offsets inside the plane's canvas)."""
+    browser.evaluate("""((pts) => {
+      const c = document.getElementById('points'), box = c.getBoundingClientRect();
+      const at = (type, [x, y]) => c.dispatchEvent(new PointerEvent(type, {clientX: box.left + x,
+                                                   clientY: box.top + y, bubbles: true}));
+      at('pointerdown', pts[0]);
+      pts.slice(1).forEach((p) => at('pointermove', p));
+      window.dispatchEvent(new PointerEvent('pointerup', {bubbles: true}));
+    })(%s)""" % json.dumps(points))
+
+
+@pytest.mark.slow
+@needs_web
+@needs_chromium
+def test_gan_labs_controls_in_chromium_and_the_run_repeats_on_the_command_line(tmp_path, capsys):
+    """The ring, a drawn distribution, depth and width, Gaussian noise, 3 D steps per G step, SGD; the manifold
+    and divergence views draw; the saved run's config.json repeats it all, and `ganforge train moons` with those
+    options trains the same first 50 iterations (the page's records of 10 iterations are its epochs here)."""
+    server = Server(tmp_path, "--n-samples", "640")
+    browser = Browser(tmp_path / "profile", width=1100, height=1400)
+    try:
+        browser.open(server.url)
+        browser.wait_for(f"{FRAME} !== null", what="the first frame")
+        change(browser, "dataset", "ring")
+        browser.wait_for(f"{FRAME}.settings.dataset === 'ring'", what="the ring")
+        click(browser, "draw")
+        circle = [[260 + 120 * math.cos(t / 10), 260 + 60 * math.sin(t / 10)] for t in range(0, 63)]
+        draw_stroke(browser, [[int(x), int(y)] for x, y in circle])
+        assert browser.evaluate("window.ganforgePlay.drawn.length") > 20
+        click(browser, "draw-use")
+        browser.wait_for(f"{FRAME}.settings.dataset === 'drawn' && {FRAME}.settings.points.length > 20",
+                         what="the drawn distribution")
+        for element, value in (("gen_depth", "1"), ("gen_width", "24"), ("disc_depth", "1"), ("hidden_disc", "48"),
+                               ("noise_size", "2"), ("noise_dist", "gaussian"), ("d_steps", "3"),
+                               ("optimizer_gen", "sgd"), ("optimizer_disc", "sgd"), ("lr_gen", "0.05"),
+                               ("lr_disc", "0.05")):
+            change(browser, element, value)
+            browser.wait_for(f"String({FRAME}.settings.{element}) === {value!r}", what=element)
+        # The manifold: the noise grid through G, drawn over the plane.
+        plain = browser.evaluate(f"{CANVAS_HASH_JS}('points')")
+        click(browser, "show-manifold")
+        browser.wait_for(f"{CANVAS_HASH_JS}('points') !== {plain}", what="the manifold")
+        # Slow motion: each of the 3 D updates and the G update in turn.
+        divergence = browser.evaluate(f"{CANVAS_HASH_JS}('div-chart')")
+        click(browser, "slow")
+        browser.wait_for(f"{FRAME}.settings.slow === true", what="slow motion")
+        click(browser, "play")
+        browser.wait_for("document.getElementById('phase').textContent.includes('D updated (2 of 3)')",
+                         what="the second D update in slow motion")
+        browser.wait_for("document.getElementById('phase').textContent.includes('G updated (1 of 1)')",
+                         what="the G update in slow motion")
+        click(browser, "play")
+        browser.wait_for(f"!{FRAME}.running", what="the pause")
+        click(browser, "slow")
+        browser.wait_for(f"{FRAME}.settings.slow === false", what="slow motion off")
+        # From the seed again, 60 iterations as `ganforge train moons` would train them.
+        browser.evaluate("document.getElementById('seed').value = '7'")
+        click(browser, "reset")
+        browser.wait_for(f"{FRAME}.settings.seed === 7 && {FRAME}.iteration === 0", what="the reset")
+        click(browser, "play")
+        browser.wait_for(f"{FRAME}.iteration >= 60", timeout=120, what="60 iterations")
+        click(browser, "play")
+        browser.wait_for(f"!{FRAME}.running", what="the pause")
+        browser.wait_for(f"{CANVAS_HASH_JS}('div-chart') !== {divergence}", what="the divergence curves")
+        history = browser.evaluate("window.ganforgePlay.history")
+        assert any("div_grid_kl" in r and "div_recall" in r for r in history)
+        click(browser, "save")
+        message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
+                                   "document.getElementById('message').textContent", timeout=120, what="the save")
+        run = Path(re.match(r"saved (\S+) ", message).group(1))
+        shots = os.environ.get("GANFORGE_SCREENSHOTS")
+        if shots:
+            browser.screenshot(Path(shots) / "play-ganlab.png")
+    finally:
+        browser.close()
+        server.interrupt() if server.proc.poll() is None else None
+        server.stop()
+    config = json.loads((run / "config.json").read_text())
+    wanted = dict(dataset="drawn", gen_depth=1, gen_width=24, disc_depth=1, hidden_disc=48, noise_size=2,
+                  noise_dist="gaussian", d_steps=3, g_steps=1, optimizer_gen="sgd", optimizer_disc="sgd", seed=7)
+    assert {k: config[k] for k in wanted} == wanted and config["points"].count(";") > 20
+    # The same options on the command line: the first 50 iterations, in epochs of 10 (640 points, batch 64).
+    options = [f"--{k.replace('_', '-')}={v}" for k, v in config.items()
+               if k not in ("kind", "preset", "epochs", "plot_every", "device", "precision") and not isinstance(v, bool)]
+    assert main(["train", "moons", *options, "--epochs", "5", "--plot-every", "0", "--threads", "1",
+                 "--out", str(tmp_path / "cli")]) == 0
+    capsys.readouterr()
+    cli = [r for r in read_stats(tmp_path / "cli" / "stats.jsonl")]
+    page = [r for r in history if r["iter"] <= 50]
+    assert [r["iter"] for r in page] == [10, 20, 30, 40, 50] and [r["epoch"] for r in cli] == [1, 2, 3, 4, 5]
+    for on_page, on_cli in zip(page, cli):
+        for name in ("disc_loss", "gen_loss", "disc_acc", "gen_acc"):
+            assert on_page[name] == pytest.approx(on_cli[name], rel=1e-5, abs=1e-7), (on_page["iter"], name)

@@ -179,6 +179,11 @@ def set_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+def optimizer(kind: str, params, lr: float, betas=(0.9, 0.999)) -> torch.optim.Optimizer:
+    """"adam" (below) or "sgd" (plain gradient descent, as GAN Lab offers it)."""
+    return adam(params, lr, betas) if kind == "adam" else torch.optim.SGD(params, lr=lr)
+
+
 def adam(params, lr: float, betas=(0.9, 0.999)) -> torch.optim.Adam:
     """Adam as every trainer here uses it: the fused kernel.
 

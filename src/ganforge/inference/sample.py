@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 from ..data.convert import to_uint8
-from ..models.noise import uniform_noise
+from ..models.noise import noise_for
 from ..fileio import unused_path, write_text_atomically
 from ..models.rejection import rejection_sample
 from ..pictures.grids import save_figure, save_grid
@@ -17,7 +17,7 @@ from .load import load_trained
 
 def sample_images(generator, n: int, seed: int = 0) -> torch.Tensor:
     """n samples (uint8, CPU) from a DCGAN generator, from noise seeded by `seed`."""
-    noise = uniform_noise(n, generator.input_size, generator=torch.Generator().manual_seed(seed))
+    noise = noise_for(generator, n, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         return to_uint8(generator(noise))
 
@@ -41,7 +41,7 @@ def sample_points(run_dir, n: int, out, seed: int = 0, step: int | None = None, 
         points = rejection_sample(generator, nets.discriminator, n, loss=cfg.loss,
                                   percentile=cfg.rejection_percentile, seed=seed).points
     else:
-        noise = uniform_noise(n, generator.input_size, generator=torch.Generator().manual_seed(seed))
+        noise = noise_for(generator, n, generator=torch.Generator().manual_seed(seed))
         with torch.no_grad():
             points = generator(noise.to(next(generator.parameters()).device)).float().cpu()
     csv_path = unused_path(Path(out).with_suffix(".csv"))

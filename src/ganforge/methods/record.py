@@ -67,6 +67,7 @@ class Method:
     batches: Callable | None = None  # batches(cfg, hw, *data) -> iteration -> real batches; None: the data kind's
     channels_last: bool = True   # False: its convolutions run faster in the default layout (instance norm)
     both_ways: bool = False      # a translator that translates back too (its grids show reconstructions)
+    settle: Callable | None = None  # settle(cfg) -> cfg as a new run records it (files it names read in)
     key_settings: tuple[str, ...] = ()  # the settings that tell its runs apart in an overview of runs
     benchmarks: tuple[Benchmark, ...] = ()
 

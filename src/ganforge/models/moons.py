@@ -6,17 +6,24 @@ import torch.nn.functional as F
 from torch import nn
 
 
-class MoonGenerator(nn.Module):
-    """Uniform noise (B, input_size) in [-1, 1] -> points (B, output_size)."""
+def mlp(inputs: int, outputs: int, depth: int, width: int) -> nn.Sequential:
+    """`depth` hidden layers of `width` units with ReLU, then a linear output (depth 0: one linear layer)."""
+    sizes = [inputs] + [width] * depth
+    layers = [m for a, b in zip(sizes, sizes[1:]) for m in (nn.Linear(a, b), nn.ReLU())]
+    return nn.Sequential(*layers, nn.Linear(sizes[-1], outputs))
 
-    def __init__(self, input_size: int = 100, output_size: int = 2):
+
+class MoonGenerator(nn.Module):
+    """Noise (B, input_size) -> points (B, output_size); the handout's: 2 hidden layers of 100 on uniform noise.
+
+    noise: what it is fed, "uniform" in [-1, 1] (the handout's) or "gaussian" (models/noise.py reads it).
+    """
+
+    def __init__(self, input_size: int = 100, output_size: int = 2, depth: int = 2, width: int = 100,
+                 noise: str = "uniform"):
         super().__init__()
-        self.input_size = input_size
-        self.net = nn.Sequential(
-            nn.Linear(input_size, 100), nn.ReLU(),
-            nn.Linear(100, 100), nn.ReLU(),
-            nn.Linear(100, output_size),
-        )
+        self.input_size, self.noise = input_size, noise
+        self.net = mlp(input_size, output_size, depth, width)
 
     def forward(self, x):
         return self.net(x)
@@ -40,13 +47,14 @@ class MoonGeneratorMixture(nn.Module):
     """
 
     def __init__(self, components: int, input_size: int = 100, output_size: int = 2, weight: float = 1.0,
-                 classifier_hiddens: int = 64, shared: bool = False):
+                 classifier_hiddens: int = 64, shared: bool = False, depth: int = 2, width: int = 100):
         super().__init__()
         self.input_size, self.weight, self.k = input_size, weight, components
         if shared:  # one network; the component enters as a one-hot code in place of the first noise value
-            self.shared = MoonGenerator(input_size - 1 + components, output_size)
+            self.shared = MoonGenerator(input_size - 1 + components, output_size, depth, width)
         else:
-            self.components = nn.ModuleList(MoonGenerator(input_size, output_size) for _ in range(components))
+            self.components = nn.ModuleList(MoonGenerator(input_size, output_size, depth, width)
+                                            for _ in range(components))
         self.classifier = nn.Sequential(
             nn.Linear(output_size, classifier_hiddens), nn.ReLU(),
             nn.Linear(classifier_hiddens, classifier_hiddens), nn.ReLU(),
@@ -79,9 +87,9 @@ class UniformMoonGenerator(nn.Module):
 
     trainable = False  # the loops skip its optimizer step
 
-    def __init__(self, input_size: int = 100, output_size: int = 2):
+    def __init__(self, input_size: int = 100, output_size: int = 2, noise: str = "uniform"):
         super().__init__()
-        self.input_size = input_size
+        self.input_size, self.noise = input_size, noise
         self.output_size = output_size
         # One parameter so optimizers accept the module; it never affects the output.
         self.dummy = nn.Parameter(torch.zeros(1))
@@ -91,15 +99,11 @@ class UniformMoonGenerator(nn.Module):
 
 
 class MoonDiscriminator(nn.Module):
-    """Points (B, inputs) -> logits (B, 1); no sigmoid."""
+    """Points (B, inputs) -> logits (B, 1); no sigmoid. The handout's: 2 hidden layers of 1024."""
 
-    def __init__(self, inputs: int = 2, hiddens: int = 1024):
+    def __init__(self, inputs: int = 2, hiddens: int = 1024, depth: int = 2):
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(inputs, hiddens), nn.ReLU(),
-            nn.Linear(hiddens, hiddens), nn.ReLU(),
-            nn.Linear(hiddens, 1),
-        )
+        self.net = mlp(inputs, 1, depth, hiddens)
 
     def forward(self, x):
         return self.net(x)

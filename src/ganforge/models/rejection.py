@@ -21,7 +21,7 @@ import torch
 
 from ..errors import GanforgeError
 from .modes import eval_mode
-from .noise import uniform_noise
+from .noise import noise_for
 
 EPSILON = 1e-6     # keeps log(1 - exp(.)) finite at the largest logit
 BURN_IN = 10_000   # samples that fix M and gamma
@@ -68,7 +68,7 @@ def rejection_sample(generator, discriminator, n: int, *, loss: str, percentile:
     device = next(discriminator.parameters()).device
 
     def draw(m: int):
-        x = generator(uniform_noise(m, generator.input_size, generator=rng).to(device))
+        x = generator(noise_for(generator, m, generator=rng).to(device))
         return x, density_logit(discriminator(x), loss).view(-1)
 
     with eval_mode(generator, discriminator):

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from ..data.moons import make_moons
 from ..models.modes import eval_mode
-from ..models.noise import uniform_noise
+from ..models.noise import noise_for
 
 EXTENT = 2.5  # the heatmap covers [-EXTENT, EXTENT]^2, as in the handout
 
@@ -29,7 +29,7 @@ def discriminator_grid(discriminator, resolution: int = 200, to_prob=torch.sigmo
 @torch.no_grad()
 def generate_points(generator, n: int = 1000, device="cpu", rng: torch.Generator | None = None) -> np.ndarray:
     """n points of `generator`; the noise comes from `rng` when given (else the global generator)."""
-    return generator(uniform_noise(n, generator.input_size, device, generator=rng)).float().cpu().numpy()
+    return generator(noise_for(generator, n, device, generator=rng)).float().cpu().numpy()
 
 
 def to_probability(loss: str):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import torch
 
-from ..data.moons import make_moons
+from ..data.points import real_points
 from ..errors import GanforgeError
 from ..metrics import metrics_in
 from ..models.modes import eval_mode
-from ..models.noise import uniform_noise
+from ..models.noise import noise_for
 from ..models.rejection import TooFewKept, rejection_sample
 from ..runs import Scores
 from .engine import EVAL_SEED, Inputs, score_metrics
@@ -45,9 +45,9 @@ def score_moons(generator, cfg, discriminator=None) -> Scores:
     that discriminator rejection sampling keeps, and rejection_acceptance_rate.
     """
     n = max(cfg.n_samples, MOONS_POINTS)
-    real = make_moons(n, cfg.noise, seed=cfg.seed + 1)
-    real_ref = make_moons(n, cfg.noise, seed=cfg.seed + 2)
-    noise = uniform_noise(MOONS_POINTS, generator.input_size, generator=torch.Generator().manual_seed(EVAL_SEED))
+    real = real_points(cfg, n, seed=cfg.seed + 1)
+    real_ref = real_points(cfg, n, seed=cfg.seed + 2)
+    noise = noise_for(generator, MOONS_POINTS, generator=torch.Generator().manual_seed(EVAL_SEED))
     device = next(generator.parameters()).device
     with eval_mode(generator):
         fake = generator(noise.to(device)).float().cpu()

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 
 from ..data.batches import PointBatches
-from ..data.moons import make_moons
+from ..data.points import real_points
 from ..hardware import pick_hardware
 from ..models.rejection import TooFewKept, rejection_sample
 from ..pictures.grids import save_figure
@@ -56,20 +56,24 @@ def train_points(cfg, run: Run, prepare: PreparePoints, resume: bool = False, sc
     """Train on the moons for cfg.epochs; write stats, heatmaps, checkpoints and (with `score`) metrics.json."""
     hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
     torch.manual_seed(cfg.seed)
-    real = make_moons(cfg.n_samples, cfg.noise, cfg.seed).to(hw.device)  # (N, 2), on the device once
+    real = real_points(cfg).to(hw.device)  # (N, 2), on the device once
     batches_per_epoch = PointBatches.per_epoch_of(len(real), cfg.batch_size)  # the last may be short, as in the handout
     training = with_lr_decay(prepare(cfg, hw, real), cfg.lr_decay, cfg.epochs * batches_per_epoch)
     nets = training.networks
-    run.log(f"{name} {cfg.trainer} on {hw.describe()}: {cfg.n_samples} points, batch {cfg.batch_size}, "
-            f"{cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}")
+    run.log(f"{name} {cfg.trainer} on {hw.describe()}: {cfg.n_samples} points ({cfg.dataset}), "
+            f"batch {cfg.batch_size}, {cfg.epochs} epoch{'s' if cfg.epochs != 1 else ''}")
 
     def plot(epoch: int) -> None:
         save_heatmap(run, cfg, nets, real, epoch, f"{cfg.trainer}, after epoch {epoch}")
 
     # One step is one epoch: a record, a heatmap and a checkpoint per epoch, as the handout logs it;
     # the scores go only into metrics.json at the end.
+    # The heatmaps draw their points from the global RNG, as the handout's plots do, so they move the training's
+    # random numbers; with --plot-every 0 none is drawn before the end, and the run trains what `ganforge play`
+    # trains with the same settings, iteration for iteration.
     schedule = Schedule(total=cfg.epochs, per_step=batches_per_epoch, unit="epoch", log_every=1,
-                        sample_every=cfg.plot_every, checkpoint_every=1, record_scores=False, sample_at_start=True)
+                        sample_every=cfg.plot_every, checkpoint_every=1, record_scores=False,
+                        sample_at_start=cfg.plot_every > 0)
     run_iterations(run, training, schedule, plot, score=score and (lambda step: score(nets, None)), resume=resume,
                    desc=f"{name} {cfg.trainer}")
     save_rejection_heatmap(run, cfg, nets, real)

@@ -11,8 +11,8 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
-from ..hardware import Hardware, adam
-from ..models.noise import uniform_noise
+from ..hardware import Hardware, optimizer
+from ..models.noise import noise_for
 from .losses import AdversarialLoss, revgrad
 from .updates import descend, frozen
 
@@ -42,6 +42,15 @@ class AdversarialStep(Protocol):
     def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
 
     def __call__(self, *real: torch.Tensor) -> torch.Tensor: ...
+
+
+def finish(parts) -> torch.Tensor:
+    """Run a step's parts(real) to the end; its statistics."""
+    while True:
+        try:
+            next(parts)
+        except StopIteration as done:
+            return done.value
 
 
 def _trainable(module: nn.Module) -> bool:
@@ -75,10 +84,12 @@ class TwoStepGAN:
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
                  lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False,
-                 augment=None, r1_gamma: float = 0.0, ema=None):
+                 augment=None, r1_gamma: float = 0.0, ema=None, d_steps: int = 1, g_steps: int = 1,
+                 optimizers: tuple[str, str] = ("adam", "adam")):
         self.generator, self.discriminator = generator, discriminator
-        self.opt_gen = adam(generator.parameters(), lr_gen, betas)
-        self.opt_disc = adam(discriminator.parameters(), lr_disc, betas)
+        self.opt_gen = optimizer(optimizers[0], generator.parameters(), lr_gen, betas)
+        self.opt_disc = optimizer(optimizers[1], discriminator.parameters(), lr_disc, betas)
+        self.d_steps, self.g_steps = d_steps, g_steps  # updates of each network per iteration (GAN Lab's k)
         self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
         self.train_generator = _trainable(generator)
@@ -95,11 +106,25 @@ class TwoStepGAN:
         return {"gen": self.opt_gen, "disc": self.opt_disc}
 
     def _noise(self, batch: int) -> torch.Tensor:
-        return uniform_noise(batch, self.generator.input_size, self.hw.device)
+        return noise_for(self.generator, batch, self.hw.device)
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
-        disc_loss, disc_acc, *r1 = self.discriminator_step(real)
-        gen_loss, gen_acc = self.generator_step(real.shape[0])
+        return finish(self.parts(real))
+
+    def parts(self, real: torch.Tensor):
+        """The iteration one update at a time (`ganforge play`'s slow motion): d_steps D updates on the batch,
+        each with fresh fakes, then g_steps G updates, yielding what each did; returns the statistics of the
+        last of each (measured without an update where a network takes 0 steps)."""
+        for k in range(self.d_steps):
+            disc_loss, disc_acc, *r1 = self.discriminator_step(real)
+            yield f"D updated ({k + 1} of {self.d_steps})"
+        if self.d_steps == 0:
+            disc_loss, disc_acc, *r1 = self.discriminator_step(real, update=False)
+        for k in range(self.g_steps):
+            gen_loss, gen_acc = self.generator_step(real.shape[0])
+            yield f"G updated ({k + 1} of {self.g_steps})"
+        if self.g_steps == 0:
+            gen_loss, gen_acc = self.generator_step(real.shape[0], update=False)
         adaptive = [*self.adaptive.stats()] if self.adaptive is not None else []
         return torch.stack([disc_loss, gen_loss, disc_acc, gen_acc, *r1, *adaptive])
 
@@ -108,9 +133,9 @@ class TwoStepGAN:
         (non-saturating); the hinge loss's is -D."""
         return self.loss.generator(d_fake)
 
-    def discriminator_step(self, real: torch.Tensor) -> torch.Tensor:
+    def discriminator_step(self, real: torch.Tensor, update: bool = True) -> torch.Tensor:
         """Update D on `real` and a fake batch of the same size; return (disc_loss, disc_acc[, r1_penalty]),
-        detached (the R1 penalty when it is on)."""
+        detached (the R1 penalty when it is on). update=False only measures."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
         # The generator's graph is not needed for this step.
@@ -125,7 +150,7 @@ class TwoStepGAN:
             else:
                 d_real, d_fake = D(real_in), D(fake_in)
             disc_loss = loss(d_real, True) + loss(d_fake, False)
-        if self.adaptive is not None:
+        if self.adaptive is not None and update:
             self.adaptive.observe(d_real.detach(), thr)
         extra = []
         total = disc_loss
@@ -134,24 +159,26 @@ class TwoStepGAN:
             penalty = grad.float().square().flatten(1).sum(1).mean()
             total = disc_loss + self.r1_gamma / 2 * penalty
             extra = [penalty.detach()]
-        descend(self.opt_disc, total)
+        if update:
+            descend(self.opt_disc, total)
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
         return torch.stack([disc_loss.detach(), disc_acc, *extra])
 
-    def generator_step(self, batch: int) -> torch.Tensor:
+    def generator_step(self, batch: int, update: bool = True) -> torch.Tensor:
         """Update G on a fresh fake batch of `batch` points; return (gen_loss, gen_acc), detached.
 
         D's weights need no gradients here. An untrainable generator (the disc-only
         dummy) is only measured.
         """
         G, D = self.generator, self.discriminator
+        trains = self.train_generator and update
         with frozen(D):
-            with torch.set_grad_enabled(self.train_generator), self.hw.autocast():
+            with torch.set_grad_enabled(trains), self.hw.autocast():
                 noise = self._noise(batch)
                 fake = G(noise)
                 d_fake = D(self.augment(fake))
                 gen_loss = self.generator_loss(d_fake) + auxiliary_loss(G, noise, fake)
-            if self.train_generator:
+            if trains:
                 descend(self.opt_gen, gen_loss)
                 if self.ema is not None:
                     self.ema.update()
@@ -165,9 +192,9 @@ class RevGradGAN:
     headline_stats = stat_names
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
-                 lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True, ema=None):
+                 lr: float, betas=(0.9, 0.999), joint_disc_pass: bool = True, ema=None, kind: str = "adam"):
         self.generator, self.discriminator = generator, discriminator
-        self.optimizer = adam(list(generator.parameters()) + list(discriminator.parameters()), lr, betas)
+        self.optimizer = optimizer(kind, list(generator.parameters()) + list(discriminator.parameters()), lr, betas)
         self.loss, self.hw = loss, hw
         self.joint_disc_pass = joint_disc_pass
         self.ema = ema  # a moving average of the generator, updated after each step that moves it
@@ -178,6 +205,12 @@ class RevGradGAN:
 
     def __call__(self, real: torch.Tensor) -> torch.Tensor:
         return self.update(real)
+
+    def parts(self, real: torch.Tensor):
+        """The iteration as `ganforge play`'s slow motion shows it: one update of both networks."""
+        stats = self.update(real)
+        yield "G and D updated together (gradient reversal)"
+        return stats
 
     def generator_loss(self, d_fake: torch.Tensor) -> torch.Tensor:
         """The loss the generator descends, from D's outputs on its points: through the reversed
@@ -190,7 +223,7 @@ class RevGradGAN:
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
         with self.hw.autocast():
-            noise = uniform_noise(batch, G.input_size, self.hw.device)
+            noise = noise_for(G, batch, self.hw.device)
             fake = G(noise)
             if self.joint_disc_pass:
                 d_real, d_fake = D(torch.cat([real, revgrad(fake)])).split(batch)

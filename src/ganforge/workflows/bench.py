@@ -34,7 +34,7 @@ from torchvision import transforms
 
 from .. import methods
 from ..data.emoji import load_style
-from ..data.moons import make_moons
+from ..data.points import real_points
 from ..errors import GanforgeError
 from ..hardware import CPU_FP32, Hardware, pick_hardware
 from ..methods import IMAGES, PAIRS, POINTS, UNPAIRED, Benchmark, Method
@@ -141,7 +141,7 @@ def _data(method: Method, cfg, png_root: Path) -> tuple[tuple, object, str]:
     the moons, or emoji images (the built dataset when present, else synthetic stand-ins) with the handouts'
     PNG folders."""
     if method.data is POINTS:
-        real = make_moons(cfg.n_samples, cfg.noise, cfg.seed)
+        real = real_points(cfg)
         loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(real), batch_size=cfg.batch_size)
         return (real,), _forever(loader), "n/a"
     if method.data is IMAGES:

@@ -37,8 +37,13 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import hashlib
+import json
 import math
 import queue
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -48,23 +53,29 @@ import torch
 from .. import config as config_mod
 from .. import methods
 from ..data.batches import PointBatches
-from ..data.moons import make_moons
+from ..data.points import parse_points, points_text, real_points
 from ..errors import GanforgeError
+from ..fileio import cache_root
 from ..hardware import CPU_FP32, pick_hardware
 from ..methods.moons import METHOD as MOONS
 from ..methods.moons import MoonsConfig, moon_generator
+from ..models.modes import eval_mode
 from ..models.moons import UniformMoonGenerator
 from ..models.nets import GANNets
 from ..runs import Run
 from ..train import checkpoint
 from ..train.losses import adversarial_loss
-from ..train.steps import RevGradGAN
+from ..train.steps import RevGradGAN, finish
+from .play_frames import N_REAL as FRAME_REAL
 from .play_frames import Frame, FrameInputs, draw, finite
 from .play_save import Snapshot, write_play_run
 
 FRAME_RATE = 5.0          # frames a second at most while training runs
 FRAME_SHARE = 0.2         # the most of the trainer's time that drawing frames may take
 LOG_EVERY = 10            # iterations averaged into one record of the curves and of a saved stats.jsonl
+DIVERGENCE_EVERY = 5      # records between two points of the divergence curves (KL, JS, MMD, precision, recall)
+SLOW_PAUSE = 0.7          # seconds each update of an iteration stays on the page in slow motion
+PRETRAINED = dict(n_samples=20_000, epochs=10)  # how a data set's trained model is trained, once per machine
 
 # The settings a page may change, with what a message calls them.
 SETTINGS = {
@@ -74,8 +85,27 @@ SETTINGS = {
     "lr_disc": "the discriminator's learning rate",
     "lr": "revgrad's learning rate",
     "batch_size": "the batch size",
+    "optimizer_gen": "the generator's optimizer",
+    "optimizer_disc": "the discriminator's optimizer",
+    "d_steps": "the discriminator's updates per iteration",
+    "g_steps": "the generator's updates per iteration",
+    "dataset": "the data set",
+    "points": "the drawn distribution",
+    "gen_depth": "the generator's hidden layers",
+    "gen_width": "the generator's layer width",
+    "disc_depth": "the discriminator's hidden layers",
+    "hidden_disc": "the discriminator's layer width",
+    "noise_size": "the noise's dimensions",
+    "noise_dist": "the noise's distribution",
     "speed": "the speed in iterations a second, 0 for as fast as it goes",
+    "slow": "slow motion (each update of an iteration shown in turn)",
 }
+SESSION = ("speed", "slow")  # settings of the session, not of the training (no config field)
+CONTROLS = ("play", "pause", "step", "reset", "settings", "save", "pretrained")
+# Settings that change the data or the networks' shape: the session starts again (same seed, new networks).
+RESETTING = ("dataset", "points", "gen_depth", "gen_width", "disc_depth", "hidden_disc", "noise_size", "noise_dist")
+# Settings of the step itself: a fresh step (and optimizers) over the same networks.
+RESTEPPING = ("trainer", "optimizer_gen", "optimizer_disc", "d_steps", "g_steps")
 STEPS = {"both": (True, True), "disc": (False, True), "gen": (True, False)}  # what: (generator, discriminator)
 
 
@@ -107,7 +137,8 @@ class PlaySession:
         self.preset, self.out = preset, Path(out)
         self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
         self.cfg = cfg
-        self.speed = 0.0
+        self.speed, self.slow = 0.0, False
+        self._parts, self._phase = None, ""   # slow motion: the iteration under way, the update just made
         self.running = False
         self.generation = 0
         self.frame: Frame | None = None
@@ -145,11 +176,9 @@ class PlaySession:
     def submit(self, action: str, values: dict | None = None) -> concurrent.futures.Future:
         """Ask the trainer to apply one control between two iterations; the Future gives its reply (a dict)
         or raises GanforgeError for a value it refuses."""
-        handler = getattr(self, f"_on_{action}", None) if action in ("play", "pause", "step", "reset",
-                                                                      "settings", "save") else None
+        handler = getattr(self, f"_on_{action}", None) if action in CONTROLS else None
         if handler is None:
-            raise GanforgeError(f"unknown control {action!r}; the controls are play, pause, step, reset, "
-                                "settings and save")
+            raise GanforgeError(f"unknown control {action!r}; the controls are {', '.join(CONTROLS)}")
         if not isinstance(values, (dict, type(None))):
             raise GanforgeError(f"the {action} control takes a JSON object, got {type(values).__name__}")
         future: concurrent.futures.Future = concurrent.futures.Future()
@@ -165,9 +194,10 @@ class PlaySession:
         return self.submit(action, values).result(timeout)
 
     def settings(self) -> dict:
-        cfg = self.cfg
-        return {"trainer": cfg.trainer, "loss": cfg.loss, "lr_gen": cfg.lr_gen, "lr_disc": cfg.lr_disc,
-                "lr": cfg.lr, "batch_size": cfg.batch_size, "speed": self.speed, "seed": cfg.seed}
+        """Every setting the page shows, with its value now (the drawn points as a list of [x, y])."""
+        values = {name: getattr(self.cfg, name) for name in SETTINGS if name not in SESSION}
+        values["points"] = parse_points(self.cfg.points).round(4).tolist() if self.cfg.points else []
+        return {**values, "speed": self.speed, "slow": self.slow, "seed": self.cfg.seed}
 
     def status(self) -> dict:
         """The latest frame's numbers, without its pictures."""
@@ -181,14 +211,16 @@ class PlaySession:
         """Fresh networks, data and curves from `seed`, exactly as `ganforge train moons` builds them."""
         cfg = dataclasses.replace(self.cfg, seed=seed)
         torch.manual_seed(seed)
-        self.real = make_moons(cfg.n_samples, cfg.noise, seed).to(self.hw.device)  # (N, 2)
+        self.real = real_points(cfg).to(self.hw.device)  # (N, 2)
         training = methods.prepare_training(MOONS, cfg, self.hw, (self.real,))
         self.nets, self.step, self._batches = training.networks, training.step, training.batches
         self._spare_generator = None   # the trained generator, put aside while disc-only uses the dummy
         self.cfg = cfg
         self.iteration = self.points_seen = self._batch_index = 0
         self.train_seconds = 0.0
-        self._frame_inputs = FrameInputs(self.real, cfg.noise_size, self.hw.device)
+        real_ref = real_points(cfg, FRAME_REAL, seed=cfg.seed + 2)  # another sample: the divergences' floors
+        self._frame_inputs = FrameInputs(self.real, real_ref, self.nets.generator, self.hw.device)
+        self._parts, self._phase = None, ""
         self.generation += 1
         self.history: list[dict] = []
         self._start_sums()
@@ -198,8 +230,10 @@ class PlaySession:
 
     def _describe(self) -> str:
         c = self.cfg
-        return (f"{c.trainer}, {c.loss}, lr_gen {c.lr_gen:g}, lr_disc {c.lr_disc:g}, lr {c.lr:g}, "
-                f"batch {c.batch_size}")
+        return (f"{c.dataset}, {c.trainer}, {c.loss}, lr_gen {c.lr_gen:g}, lr_disc {c.lr_disc:g}, lr {c.lr:g}, "
+                f"batch {c.batch_size}, G {c.gen_depth}x{c.gen_width}, D {c.disc_depth}x{c.hidden_disc}, "
+                f"noise {c.noise_size}-d {c.noise_dist}, {c.d_steps} D / {c.g_steps} G steps, "
+                f"{c.optimizer_gen}/{c.optimizer_disc}")
 
     def _load_run(self, run_dir) -> None:
         """Continue from a moons run's latest checkpoint: weights, optimizer states, RNG, step count, curves."""
@@ -211,7 +245,8 @@ class PlaySession:
         # the config's constant ones.
         self._set_learning_rates(self.cfg)
         extra, epochs = state["extra"], int(state["step"])
-        per_epoch = PointBatches.per_epoch_of(self.cfg.n_samples, self.cfg.batch_size)
+        per_epoch = PointBatches.per_epoch_of(run.config.get("n_samples", self.cfg.n_samples),
+                                              run.config.get("batch_size", self.cfg.batch_size))
         self.iteration = int(extra.get("iterations", epochs * per_epoch))
         self.points_seen = int(extra.get("points_seen", epochs * self.cfg.n_samples))
         self._batch_index = int(extra.get("batch_index", 0))
@@ -238,15 +273,18 @@ class PlaySession:
             if self.running and not was_running:
                 due = now
             if self.running and now >= due:
-                self._guarded(self._iterate, True, True)
-                due = max(due + 1 / self.speed, now - 1.0) if self.speed else now
+                self._guarded(self._advance)
+                if self.slow:
+                    due = time.perf_counter() + SLOW_PAUSE
+                else:
+                    due = max(due + 1 / self.speed, now - 1.0) if self.speed else now
             if self._dirty or (self.running and time.perf_counter() - last_frame >= interval):
                 cost = self._guarded(self._publish)
                 last_frame = time.perf_counter()
                 # Frames take at most FRAME_SHARE of the time: an expensive frame waits longer for the next.
                 interval = max(1 / FRAME_RATE, (cost or 0.0) * (1 - FRAME_SHARE) / FRAME_SHARE)
                 self._dirty = False
-            if not self.running or self.speed:
+            if not self.running or self.speed or self.slow:
                 now = time.perf_counter()
                 until = [last_frame + interval - now] if self.running else []
                 if self.running:
@@ -272,6 +310,7 @@ class PlaySession:
                 return
             if not future.set_running_or_notify_cancel():
                 continue
+            self._finish_parts()  # a control applies between whole iterations, also in slow motion
             try:
                 reply = handler(values)
             except Exception as e:  # noqa: BLE001 - refused (GanforgeError) or failed: the page is told either way
@@ -297,14 +336,40 @@ class PlaySession:
             if future.set_running_or_notify_cancel():
                 future.set_exception(GanforgeError("the playground is shutting down"))
 
+    def _advance(self) -> None:
+        """While running: one iteration, or in slow motion one update of it (a frame shows each)."""
+        if not self.slow:
+            self._iterate(True, True)
+            return
+        if self._parts is None:
+            self._parts = (self.step.parts(self._next_real()), time.perf_counter())
+        parts, started = self._parts
+        try:
+            self._phase = next(parts)
+        except StopIteration as done:  # the last update was made and shown: count the iteration
+            self._parts, self._phase = None, ""
+            self._count(done.value, self.step.stat_names, started)
+        self._dirty = True
+
+    def _finish_parts(self) -> None:
+        """Make the rest of a slow-motion iteration's updates at once (before a control applies)."""
+        if self._parts is not None:
+            parts, started = self._parts
+            self._parts, self._phase = None, ""
+            self._count(finish(parts), self.step.stat_names, started)
+
+    def _next_real(self) -> torch.Tensor:
+        real, = self._batches(self._batch_index)  # (B, 2)
+        self._batch_index += 1
+        self.points_seen += real.shape[0]
+        return real
+
     def _iterate(self, generator: bool, discriminator: bool) -> None:
         """One step of the current trainer (both networks, or one of them), its statistics summed."""
         started = time.perf_counter()
         step, names, size = self.step, self.step.stat_names, self.cfg.batch_size
         if isinstance(step, RevGradGAN) or discriminator:
-            real, = self._batches(self._batch_index)  # (B, 2); a G-only two-step needs no real points
-            self._batch_index += 1
-            self.points_seen += real.shape[0]
+            real = self._next_real()  # a G-only two-step needs no real points
         if isinstance(step, RevGradGAN):
             values, which = step.update(real, generator, discriminator), names
         elif generator and discriminator:
@@ -313,7 +378,12 @@ class PlaySession:
             values, which = step.discriminator_step(real), ("disc_loss", "disc_acc")
         else:
             values, which = step.generator_step(size), ("gen_loss", "gen_acc")
-        if which is names:  # the usual case: every statistic, no index to build
+        self._count(values, which, started)
+
+    def _count(self, values: torch.Tensor, which: tuple, started: float) -> None:
+        """Sum an iteration's statistics (`which` of them), count the iteration, record every LOG_EVERY."""
+        names = self.step.stat_names
+        if tuple(which) == tuple(names):  # the usual case: every statistic, no index to build
             self._sums += values
             self._counts = [c + 1 for c in self._counts]
         else:
@@ -349,6 +419,8 @@ class PlaySession:
         for name, total, count in zip(self.step.stat_names, sums, self._counts):
             if count:
                 record[name] = finite(total / count)
+        if len(self.history) % DIVERGENCE_EVERY == 0:
+            record.update(self._divergences())
         self.history.append(record)
         self._start_sums()
         bad = [name for name, v in record.items() if v is None]
@@ -356,6 +428,13 @@ class PlaySession:
             self.running = False
             self._tell(f"training paused at iteration {self.iteration}: {', '.join(bad)} is not finite; "
                        "lower the learning rates or reset")
+
+    def _divergences(self) -> dict:
+        """KL and JS on a grid, MMD^2, precision and recall of G's points (from the fixed noise) against real ones."""
+        G = self.nets.generator
+        with eval_mode(G), torch.no_grad(), torch.random.fork_rng(devices=self._rng_devices), self.hw.autocast():
+            fake = G(self._frame_inputs.noise).float()
+        return self._frame_inputs.divergences(fake)
 
     def _tell(self, notice: str) -> None:
         self._notice, self._notice_number = notice, self._notice_number + 1
@@ -367,15 +446,19 @@ class PlaySession:
         started = time.perf_counter()
         if not self.running:
             self._record()  # stepping by hand: show every step in the curves at once
-        heatmap, fake, arrows = draw(self.nets, self.step, self.cfg.loss, self._frame_inputs, self.hw, self._rng_devices)
+        inputs = self._frame_inputs
+        heatmap, fake, arrows, manifold, _ = draw(self.nets, self.step, self.cfg.loss, inputs, self.hw,
+                                                  self._rng_devices)
         self._frame_number += 1
         self.frame = Frame(
             number=self._frame_number, generation=self.generation, iteration=self.iteration,
             epoch=self.points_seen / self.cfg.n_samples, running=self.running,
             rate=self._rate if self.running else 0.0, step_ms=self._step_ms, settings=self.settings(),
             stat_names=tuple(self.step.stat_names),
-            heatmap=heatmap, fake=fake, arrows=arrows, real=self._frame_inputs.real_b64, history=self.history, history_len=len(self.history),
-            notice=self._notice, notice_number=self._notice_number)
+            heatmap=heatmap, fake=fake, arrows=arrows, real=inputs.real_b64, history=self.history,
+            history_len=len(self.history), notice=self._notice, notice_number=self._notice_number,
+            manifold=manifold, manifold_shape=inputs.grid_shape, manifold_mass=inputs.mass_b64, phase=self._phase,
+            floors=inputs.floors)
         return time.perf_counter() - started
 
     # Controls, applied by the trainer thread between two iterations.
@@ -421,13 +504,21 @@ class PlaySession:
         return {"seed": seed, "iteration": 0}
 
     def _on_settings(self, values: dict) -> dict:
-        new, speed = self._checked(values)
+        new, speed, slow = self._checked(values)
         old = self.cfg
-        changes = [f"{name} {old_value} -> {new_value}" for name, old_value, new_value in
-                   [(n, getattr(old, n), getattr(new, n)) for n in SETTINGS if n != "speed"] if old_value != new_value]
+        changes = [f"{name} {_shown(name, old_value)} -> {_shown(name, new_value)}" for name, old_value, new_value in
+                   [(n, getattr(old, n), getattr(new, n)) for n in SETTINGS if n not in SESSION]
+                   if old_value != new_value]
+        self.slow = slow
         if speed != self.speed:
             changes.append(f"speed {self.speed:g} -> {speed:g}")
-        if new.trainer != old.trainer:
+        if any(getattr(new, n) != getattr(old, n) for n in RESETTING):
+            self.cfg, self.speed = new, speed
+            self._reset(new.seed)  # new data or networks of another shape: start again from the seed
+            self._events.append(f"iteration 0: {', '.join(changes)}: new networks from seed {new.seed}")
+            self._tell(f"{', '.join(changes)}: the networks start again from seed {new.seed}")
+            return {"settings": self.settings(), "reset": True}
+        if any(getattr(new, n) != getattr(old, n) for n in RESTEPPING):
             self._record()
             self._switch_trainer(new)
             self._start_sums()  # other statistics from here on
@@ -448,9 +539,12 @@ class PlaySession:
         unknown = sorted(set(values) - set(SETTINGS))
         if unknown:
             raise GanforgeError(f"unknown setting {unknown[0]!r}; the settings are {', '.join(SETTINGS)}")
-        types = {f.name: config_mod.field_type(f) for f in dataclasses.fields(MoonsConfig)}
+        types = {**{f.name: config_mod.field_type(f) for f in dataclasses.fields(MoonsConfig)}, "speed": float,
+                 "slow": bool}
         changes = {}
         for name, value in values.items():
+            if name == "points":  # the page sends [[x, y], ...]; the config holds "x,y;x,y"
+                value = _points_setting(value)
             kind = types.get(name, float)
             if kind is int and isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -459,10 +553,15 @@ class PlaySession:
             if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, kind)):
                 expected = "a whole number" if kind is int else "a number"
                 raise GanforgeError(f"{name} ({SETTINGS[name]}) must be {expected}, got {value!r}")
+            if kind is bool and not isinstance(value, bool):
+                raise GanforgeError(f"{name} ({SETTINGS[name]}) must be true or false, got {value!r}")
             changes[name] = value
         speed = changes.pop("speed", self.speed)
         if not (math.isfinite(speed) and speed >= 0):
             raise GanforgeError(f"speed ({SETTINGS['speed']}) must be >= 0, got {speed}")
+        slow = changes.pop("slow", self.slow)
+        if not isinstance(slow, bool):
+            raise GanforgeError(f"slow ({SETTINGS['slow']}) must be true or false, got {slow!r}")
         new = dataclasses.replace(self.cfg, **changes)
         try:
             config_mod.validate(new)
@@ -474,10 +573,11 @@ class PlaySession:
         if new.batch_size > new.n_samples:
             raise GanforgeError(f"batch_size ({SETTINGS['batch_size']}) must be <= {new.n_samples}, the number of "
                                 f"real points; got {new.batch_size}")
-        return new, float(speed)
+        return new, float(speed), slow
 
     def _switch_trainer(self, new: MoonsConfig) -> None:
-        """The step of new.trainer over the same discriminator (fresh optimizers, as its own run would start).
+        """The step of new.trainer (its optimizers and steps per iteration) over the same discriminator (fresh
+        optimizers, as its own run would start).
 
         disc-only puts the generator aside for the handout's uniform dummy, and gets it back when left.
         """
@@ -485,7 +585,7 @@ class PlaySession:
         if new.trainer == "disc-only":
             if not isinstance(G, UniformMoonGenerator):
                 self._spare_generator = G
-            G = self._placed(UniformMoonGenerator(new.noise_size))
+            G = self._placed(UniformMoonGenerator(new.noise_size, noise=new.noise_dist))
         elif isinstance(G, UniformMoonGenerator):
             G = self._spare_generator or self._placed(moon_generator(new))
             self._spare_generator = None
@@ -503,6 +603,41 @@ class PlaySession:
         for name, optimizer in self.step.optimizers.items():
             for group in optimizer.param_groups:
                 group["lr"] = rates[name]
+
+    def _on_pretrained(self, values: dict):
+        """A trained model for this data set and these settings: from this machine's cache, or trained once
+        (PRETRAINED: `ganforge train moons` in a process of its own, the session paused) and cached."""
+        self._no_values("pretrained", values)
+        self.running = False
+        cfg = dataclasses.replace(self.cfg, **PRETRAINED, plot_every=0, lr_decay="none")
+        folder = pretrained_folder(MOONS.to_dict(self.preset, cfg))
+        if (folder / "metrics.json").is_file():
+            return self._load_pretrained(folder)
+        self._tell(f"training a model for the {cfg.dataset} once ({cfg.n_samples} points, {cfg.epochs} epochs); "
+                   f"it is kept in {folder.parent} for the next time")
+        return self._saver.submit(self._pretrain, cfg, folder)
+
+    def _pretrain(self, cfg: MoonsConfig, folder: Path) -> dict:
+        """On the save thread: train the model with the CLI, in a process of its own, then load it here."""
+        options = [(config_mod.option_name(k) if v else f"--no-{k.replace('_', '-')}") if isinstance(v, bool)
+                   else f"{config_mod.option_name(k)}={v}" for k, v in dataclasses.asdict(cfg).items()
+                   if k not in ("device", "precision", "compile", "deterministic")]
+        staging = folder.with_name(f".{folder.name}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        done = subprocess.run([sys.executable, "-m", "ganforge", "train", "moons", *options, "--out", str(staging)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise GanforgeError(f"training the model failed: {done.stderr.strip().splitlines()[-1:]}")
+        staging.rename(folder)
+        reply = concurrent.futures.Future()
+        self._post(lambda: reply.set_result(self._load_pretrained(folder)))
+        return reply.result(timeout=60)
+
+    def _load_pretrained(self, folder: Path) -> dict:
+        self._reset(self.cfg.seed)
+        self._load_run(folder)
+        self._tell(f"loaded the trained model {folder}")
+        return {"path": str(folder), "iteration": self.iteration}
 
     def _on_save(self, values: dict) -> concurrent.futures.Future:
         """Copy the state now; write the run folder on the save thread (answered when it is complete)."""
@@ -534,3 +669,26 @@ def _chain(done: concurrent.futures.Future, future: concurrent.futures.Future) -
         future.set_exception(error)
     else:
         future.set_result(done.result())
+
+
+def _points_setting(value) -> str:
+    """The drawn distribution as the page sends it ([[x, y], ...]) in the config's form ("x,y;x,y")."""
+    if isinstance(value, str):
+        return value
+    try:
+        return points_text(value) if value else ""
+    except (TypeError, ValueError):
+        raise GanforgeError(f"points ({SETTINGS['points']}) must be a list of [x, y] pairs, got {str(value)[:60]}") \
+            from None
+
+
+def _shown(name: str, value) -> str:
+    """A setting's value in the log of a saved run (a drawn distribution by its size)."""
+    return f"({len(value.split(';'))} drawn points)" if name == "points" and value else str(value)
+
+
+def pretrained_folder(config: dict) -> Path:
+    """Where this machine keeps the trained model of a config: <cache>/play-trained/<data set>-<digest>/."""
+    kept = {k: v for k, v in config.items() if k not in ("threads", "device", "precision", "compile")}
+    digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:12]
+    return cache_root() / "play-trained" / f"{config['dataset']}-{digest}"

@@ -11,7 +11,7 @@ from typing import Callable
 import torch
 
 from .. import methods
-from ..data.moons import make_moons
+from ..data.points import real_points
 from ..errors import GanforgeError
 from ..fileio import write_text_atomically
 from ..hardware import Hardware
@@ -87,7 +87,7 @@ def write_play_run(snap: Snapshot, hw: Hardware, out: Path, closing: Callable[[]
         stop_if_closing()
         # The pictures a trained run ends with; the points from the frames' own generator, never the global one
         # (the trainer thread is using it).
-        real = make_moons(cfg.n_samples, cfg.noise, cfg.seed)
+        real = real_points(cfg)
         save_heatmap(run, cfg, snap.nets, real, step, f"{cfg.trainer}, ganforge play after {snap.iteration} "
                      f"iterations ({epochs:.2f} epochs)", rng=torch.Generator().manual_seed(FRAME_SEED))
         save_rejection_heatmap(run, cfg, snap.nets, real)

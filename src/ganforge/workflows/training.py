@@ -54,6 +54,8 @@ def start_run(method: Method, preset: str | None, out=None, root="runs", tag: st
     """Resolve a config (device and precision settled on this machine), create its run folder with copies of the
     user's code, and return (cfg, run, {field: the user's class or factory})."""
     cfg = settle_hardware(method.resolve(preset, **options))
+    if method.settle is not None:
+        cfg = method.settle(cfg)
     found = user_code.sources(method, cfg, code or {})
     config = method.to_dict(preset, cfg)
     run = Run.create(config, tag or method.tag(cfg), out=out, root=root, method=method.describe(config))

@@ -14,6 +14,10 @@
     fake: null,         // Float32Array (N_FAKE * 2)
     arrows: null,       // Float32Array (N_FAKE * 2)
     heat: null,         // Uint8Array (R * R), row 0 at y = -extent
+    manifold: null,     // Float32Array (rows * cols * 2): the noise grid through G
+    mass: null,         // Float32Array ((rows - 1) * (cols - 1)): each noise cell's share of the noise
+    drawing: false,     // drawing a distribution on the plane
+    drawn: [],          // its points, [x, y] in the plane's units
     noticeNumber: 0,
     frames: 0,          // frames received
   };
@@ -47,6 +51,46 @@
     return [(x + extent) / (2 * extent) * SIZE, (extent - y) / (2 * extent) * SIZE];
   }
 
+  function toPlane(px, py, extent) {
+    return [px / SIZE * 2 * extent - extent, extent - py / SIZE * 2 * extent];
+  }
+
+  // The generator's manifold: each cell of the noise grid where G puts it, shaded by the density of G's
+  // points there (the cell's share of the noise over its area on the plane); 1-D noise draws a curve.
+  function drawManifold(ctx, frame) {
+    const [rows, cols] = frame.manifold_shape, m = state.manifold, mass = state.mass, extent = frame.extent;
+    if (!m || !mass || !rows) return;
+    const at = (r, c) => toPixel(m[(r * cols + c) * 2], m[(r * cols + c) * 2 + 1], extent);
+    if (rows === 1) {
+      for (let c = 0; c + 1 < cols; c++) {
+        const [x0, y0] = at(0, c), [x1, y1] = at(0, c + 1);
+        const density = mass[c] / Math.max(Math.hypot(x1 - x0, y1 - y0), 0.05);
+        ctx.strokeStyle = `rgba(110, 40, 160, ${Math.min(0.9, 0.15 + 40 * density)})`;
+        ctx.lineWidth = 2.5;
+        ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
+      }
+      return;
+    }
+    const densities = [];
+    for (let r = 0; r + 1 < rows; r++) {
+      for (let c = 0; c + 1 < cols; c++) {
+        const [a, b, d, e] = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
+        const area = Math.abs((a[0] * b[1] - b[0] * a[1]) + (b[0] * d[1] - d[0] * b[1]) + (d[0] * e[1] - e[0] * d[1])
+                              + (e[0] * a[1] - a[0] * e[1])) / 2;
+        densities.push([mass[r * (cols - 1) + c] / Math.max(area, 0.5), a, b, d, e]);
+      }
+    }
+    const sorted = densities.map((x) => x[0]).sort((p, q) => p - q);
+    const top = sorted[Math.floor(0.95 * (sorted.length - 1))] || 1;
+    ctx.strokeStyle = "rgba(110, 40, 160, 0.35)";
+    ctx.lineWidth = 0.6;
+    for (const [density, a, b, d, e] of densities) {
+      ctx.fillStyle = `rgba(110, 40, 160, ${Math.min(0.6, 0.6 * density / top)})`;
+      ctx.beginPath(); ctx.moveTo(...a); ctx.lineTo(...b); ctx.lineTo(...d); ctx.lineTo(...e); ctx.closePath();
+      ctx.fill(); ctx.stroke();
+    }
+  }
+
   function drawHeatmap(frame) {
     const res = frame.heatmap.resolution;
     scratch.width = res;
@@ -76,6 +120,7 @@
     const ctx = pointCanvas.getContext("2d");
     const extent = frame.extent;
     ctx.clearRect(0, 0, SIZE, SIZE);
+    if ($("show-manifold").checked) drawManifold(ctx, frame);
     if ($("show-real").checked && state.real) {
       ctx.fillStyle = "rgba(200, 30, 30, 0.35)";
       for (let i = 0; i < state.real.length; i += 2) {
@@ -117,19 +162,27 @@
         ctx.fill();
       }
     }
+    if (state.drawing || state.drawn.length) {  // the drawing under way, in black
+      ctx.fillStyle = "rgba(0, 0, 0, 0.8)";
+      for (const [x, y] of state.drawn) {
+        const [px, py] = toPixel(x, y, extent);
+        ctx.fillRect(px - 2, py - 2, 4, 4);
+      }
+    }
   }
 
   // The curves: one chart for the losses, one for the accuracies, against the iteration.
   const COLORS = ["#1f5bd6", "#d6451f", "#2a9d55", "#8a3ab9"];
 
-  function drawChart(canvas, keys, fixedRange) {
+  function drawChart(canvas, keys, fixedRange, floors) {
     const ctx = canvas.getContext("2d");
     const W = canvas.width, H = canvas.height, left = 46, right = 10, top = 24, bottom = 24;
     ctx.clearRect(0, 0, W, H);
     ctx.font = "11px system-ui, sans-serif";
     const records = state.history;
     const series = keys.map((key) => records.filter((r) => typeof r[key] === "number").map((r) => [r.iter, r[key]]));
-    const all = series.flat();
+    const all = series.flat().concat(keys.filter((k) => floors && typeof floors[k] === "number")
+      .map((k) => [records.length ? records[0].iter : 0, floors[k]]));
     if (!all.length) {
       ctx.fillStyle = "#777";
       ctx.fillText("no steps yet", left, top + 20);
@@ -155,6 +208,16 @@
     ctx.fillText(`iteration ${Math.round(x0)}`, left, H - 6);
     const end = `${Math.round(x1)}`;
     ctx.fillText(end, W - right - ctx.measureText(end).width, H - 6);
+    keys.forEach((key, k) => {  // what two real samples score: the dashed line a curve is read against
+      if (!floors || typeof floors[key] !== "number") return;
+      ctx.strokeStyle = COLORS[k % COLORS.length];
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath();
+      ctx.moveTo(left, Y(floors[key]));
+      ctx.lineTo(W - right, Y(floors[key]));
+      ctx.stroke();
+      ctx.setLineDash([]);
+    });
     series.forEach((points, k) => {
       if (!points.length) return;
       const stride = Math.max(1, Math.floor(points.length / 1500));  // at most ~1,500 points a line
@@ -187,6 +250,10 @@
     };
     drawChart($("loss-chart"), keys("loss"), null);
     drawChart($("acc-chart"), keys("acc"), [0, 1]);
+    const floors = {};
+    Object.entries(frame.floors || {}).forEach(([k, v]) => { floors[`div_${k}`] = v; });
+    drawChart($("div-chart"), ["div_grid_kl", "div_grid_js", "div_mmd2_biased"], null, floors);
+    drawChart($("pr-chart"), ["div_precision", "div_recall"], [0, 1], floors);
   }
 
   // Controls follow the session's settings (another tab may change them), except the one being edited.
@@ -194,6 +261,10 @@
     const settings = frame.settings;
     document.querySelectorAll("[data-setting]").forEach((el) => {
       if (document.activeElement === el) return;
+      if ("bool" in el.dataset) {
+        el.checked = Boolean(settings[el.dataset.setting]);
+        return;
+      }
       const value = String(settings[el.dataset.setting]);
       if (el.value !== value) el.value = value;
       const trainers = el.dataset.trainers;
@@ -220,6 +291,9 @@
     state.fake = decode(frame.fake, Float32Array);
     state.arrows = decode(frame.arrows, Float32Array);
     state.heat = decode(frame.heatmap.data, Uint8Array);
+    state.manifold = frame.manifold ? decode(frame.manifold, Float32Array) : null;
+    if (frame.manifold_mass) state.mass = decode(frame.manifold_mass, Float32Array);
+    $("phase").textContent = frame.phase ? `slow motion: ${frame.phase}` : "";
     state.frame = frame;
     state.frames += 1;
     drawHeatmap(frame);
@@ -262,13 +336,15 @@
     const trimmed = text.trim(), number = Number(trimmed);
     return trimmed === "" || Number.isNaN(number) ? trimmed : number;
   }
-  const settingValue = (el) => ("number" in el.dataset ? numeric(el.value) : el.value);
+  const settingValue = (el) => ("bool" in el.dataset ? el.checked : "number" in el.dataset ? numeric(el.value)
+    : el.value);
 
   document.querySelectorAll("[data-setting]").forEach((el) => {
     el.addEventListener("change", async () => {
       const name = el.dataset.setting;
       const reply = await post("settings", {[name]: settingValue(el)});
-      if (reply) say(`${name} is now ${reply.settings[name]}`, "ok");
+      if (reply) say(reply.reset ? `${name} is now ${reply.settings[name]}: new networks from the seed`
+                                 : `${name} is now ${reply.settings[name]}`, "ok");
       el.blur();
     });
     if (el.tagName === "INPUT") {
@@ -292,7 +368,59 @@
     if (reply) say(`saved ${reply.path} (${reply.iterations} iterations); score it with: ganforge eval ${reply.path}`,
                    "ok");
   });
-  for (const id of ["show-real", "show-fake", "show-arrows"]) {
+  $("pretrained").addEventListener("click", async () => {
+    say("loading a trained model (trained once on this machine the first time: about a minute)…", "ok");
+    const reply = await post("pretrained");
+    if (reply) say(`loaded ${reply.path} (iteration ${reply.iteration})`, "ok");
+  });
+
+  // Drawing a distribution: drag on the plane; points every few pixels along the stroke.
+  function drawCount() {
+    $("draw-count").textContent = state.drawn.length ? `${state.drawn.length} points` : "";
+    $("draw-use").disabled = $("draw-clear").disabled = !state.drawn.length;
+  }
+  $("draw").addEventListener("click", () => {
+    state.drawing = !state.drawing;
+    $("draw").textContent = state.drawing ? "Stop drawing" : "Draw";
+    $("plane").classList.toggle("drawing", state.drawing);
+  });
+  $("draw-clear").addEventListener("click", () => {
+    state.drawn = [];
+    drawCount();
+    if (state.frame) drawPoints(state.frame);
+  });
+  $("draw-use").addEventListener("click", async () => {
+    const reply = await post("settings", {dataset: "drawn", points: state.drawn});
+    if (reply) {
+      say(`training on the ${state.drawn.length} drawn points: new networks from the seed`, "ok");
+      state.drawing = false;
+      $("draw").textContent = "Draw";
+      $("plane").classList.remove("drawing");
+    }
+  });
+  let stroke = null;
+  const planeXY = (event) => {
+    const box = pointCanvas.getBoundingClientRect();
+    return toPlane(event.clientX - box.left, event.clientY - box.top, state.frame ? state.frame.extent : 2.5);
+  };
+  pointCanvas.addEventListener("pointerdown", (event) => {
+    if (!state.drawing) return;
+    stroke = planeXY(event);
+    state.drawn.push(stroke);
+    drawCount();
+  });
+  pointCanvas.addEventListener("pointermove", (event) => {
+    if (!state.drawing || !stroke) return;
+    const here = planeXY(event);
+    if (Math.hypot(here[0] - stroke[0], here[1] - stroke[1]) < 0.04) return;  // a point every 0.04 units
+    stroke = here;
+    state.drawn.push(here);
+    drawCount();
+    if (state.frame) drawPoints(state.frame);
+  });
+  window.addEventListener("pointerup", () => { stroke = null; });
+
+  for (const id of ["show-real", "show-fake", "show-arrows", "show-manifold"]) {
     $(id).addEventListener("change", () => { if (state.frame) drawPoints(state.frame); });
   }
 
