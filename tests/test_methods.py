@@ -43,6 +43,8 @@ def method_names_used_as_keys_or_compared(tree: ast.AST) -> list[tuple[int, str]
 
 def test_no_method_is_a_key_or_a_comparison_outside_its_own_module():
     own = {SRC / "methods" / f"{name}.py" for name in BUILT_IN}
+    # The 2-D data sets include the handout's moons, a data set of the same name as the method that trains on it.
+    own.add(SRC / "data" / "points.py")
     found = [f"{path.relative_to(SRC)}:{line}: {name}" for path in sorted(SRC.rglob("*.py")) if path not in own
              for line, name in method_names_used_as_keys_or_compared(ast.parse(path.read_text()))]
     assert found == []

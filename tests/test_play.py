@@ -603,3 +603,100 @@ def test_gan_labs_controls_in_chromium_and_the_run_repeats_on_the_command_line(t
     for on_page, on_cli in zip(page, cli):
         for name in ("disc_loss", "gen_loss", "disc_acc", "gen_acc"):
             assert on_page[name] == pytest.approx(on_cli[name], rel=1e-5, abs=1e-7), (on_page["iter"], name)
+
+
+GRID_HASH_JS = """(() => {
+  const img = document.querySelector('#grids img');
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const ctx = c.getContext('2d');
+  ctx.drawImage(img, 0, 0);
+  const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  let h = 0;
+  for (let i = 0; i < d.length; i += 4) h = (Math.imul(h, 31) + d[i] + (d[i + 1] << 8) + (d[i + 2] << 16)) | 0;
+  return h;
+})()"""
+
+
+@pytest.mark.slow
+@needs_web
+@needs_chromium
+def test_a_dcgan_trains_live_in_chromium_and_its_saved_run_is_read_by_eval_and_sample(tmp_path, capsys):
+    from emoji_fakes import write_archive_layout
+
+    data = write_archive_layout(tmp_path / "emojis", n_train=24, n_test=8)
+    server = Server(tmp_path)  # a moons server is not what we want: start one for the DCGAN instead
+    server.stop()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    server.stderr = open(tmp_path / "server-stderr.txt", "w+")
+    server.proc = subprocess.Popen(
+        [sys.executable, "-m", "ganforge", "play", "dcgan", "--no-browser", "--port", "0", "--threads", "1",
+         "--data-dir", str(data), "--conv-dim", "8", "--batch-size", "8", "--out", str(server.out)],
+        stdout=subprocess.PIPE, stderr=server.stderr, text=True, cwd=tmp_path, env=env)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in server.proc.stdout], daemon=True).start()
+    server.lines, server.output = lines, []
+    while not (match := re.search(r"http://\S+/", line := lines.get(timeout=60))):
+        server.output.append(line)
+    server.url = match.group(0)
+    browser = Browser(tmp_path / "profile", width=1200, height=1000)
+    try:
+        browser.open(server.url)
+        browser.wait_for(f"{FRAME} !== null && document.querySelector('#grids img') !== null "
+                         "&& document.querySelector('#grids img').complete", what="the first grid")
+        assert browser.evaluate("document.title").startswith("ganforge play · DCGAN")
+        assert browser.evaluate("document.getElementById('lr_gen') !== null && "
+                                "document.getElementById('lr_disc') !== null")   # the method's own rates
+        grid = browser.evaluate(GRID_HASH_JS)
+        click(browser, "play")
+        browser.wait_for(f"{FRAME}.iteration > 20", timeout=120, what="the DCGAN to train")
+        browser.wait_for(f"({GRID_HASH_JS}) !== {grid}", timeout=60, what="the grid's pixels to change")
+        click(browser, "play")
+        browser.wait_for(f"!{FRAME}.running", what="the pause")
+        change(browser, "lr_gen", "-1")
+        message = browser.wait_for("document.getElementById('message').className === 'error' && "
+                                   "document.getElementById('message').textContent", what="the 400 message")
+        assert "lr_gen must be > 0" in message
+        browser.wait_for("window.ganforgePlay.history.some(r => typeof r.disc_loss === 'number')",
+                         what="the curves")
+        click(browser, "save")
+        message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
+                                   "document.getElementById('message').textContent", timeout=120, what="the save")
+        run = Path(re.match(r"saved (\S+) ", message).group(1))
+        shots = os.environ.get("GANFORGE_SCREENSHOTS")
+        if shots:
+            browser.screenshot(Path(shots) / "play-dcgan.png")
+    finally:
+        browser.close()
+        server.interrupt() if server.proc.poll() is None else None
+        server.stop()
+    assert json.loads((run / "config.json").read_text())["kind"] == "dcgan"
+    assert main(["eval", str(run)]) == 0
+    assert main(["sample", "--run", str(run), "--n", "9"]) == 0 and (run / "samples-9.png").is_file()
+
+
+@pytest.mark.parametrize("kind, directions", [("cyclegan", 2), ("pix2pix", 1)])
+def test_a_translator_trains_live_and_saves_a_run_that_translate_reads(tmp_path, monkeypatch, kind, directions):
+    from emoji_fakes import patch_emoji_data
+    from ganforge import methods
+    from ganforge.workflows.play_images import ImageSession
+
+    patch_emoji_data(monkeypatch)
+    method = methods.get(kind)
+    cfg = method.resolve(conv_dim=4, batch_size=8, n_sample_images=4, precision="fp32", threads=1)
+    session = ImageSession(method, cfg, out=tmp_path / "runs").start()
+    try:
+        for _ in range(3):
+            session.control("step")
+        session.control("settings", {"lr": 1e-4})
+        with pytest.raises(GanforgeError, match="lr must be > 0"):
+            session.control("settings", {"lr": 0})
+        time.sleep(0.3)
+        assert session.frame.iteration == 3 and len(session.frame.grids) == directions
+        assert {g["name"] for g in session.frame.grids} >= {"apple-windows"}
+        reply = session.control("save")
+    finally:
+        session.close()
+    run = Path(reply["path"])
+    assert json.loads((run / "config.json").read_text())["lr"] == 1e-4
+    assert main(["translate", "--run", str(run), "--test-set", "--out", str(tmp_path / "t")]) == 0

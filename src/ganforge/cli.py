@@ -236,16 +236,37 @@ def cmd_compare(args) -> int:
     return 0
 
 
-# Moons options that mean nothing to a live session (it trains until paused, and draws frames, not heatmap
-# files), and the networks of your own, which the playground does not load.
+# Options that mean nothing to a live session (it trains until paused, and draws frames, not files), and the
+# networks of your own, which the playground does not load.
 PLAY_SKIPS = ("epochs", "plot_every", "generator", "discriminator")
+PLAY_IMAGE_SKIPS = ("iters", "sample_every", "log_every", "checkpoint_every", "eval_every", "lr_decay", "generator",
+                    "discriminator")
+
+
+def _add_play_options(parser, method: Method, skip) -> None:
+    """The server's options and the method's (but `skip`)."""
+    parser.add_argument("--port", type=_number(int, "a whole number"), default=8765,
+                        help="port to serve on; 0 picks a free one [default: 8765]")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind; anything but this machine's loopback is reachable from other machines "
+                        "(and warned about) [default: 127.0.0.1]")
+    parser.add_argument("--run", default=None, metavar="RUN_DIR",
+                        help=f"start from a {method.name} run's latest checkpoint, with its config")
+    parser.add_argument("--out", default="runs", help="folder that receives the run folders Save writes "
+                        "[default: runs]")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the address")
+    parser.add_argument("--preset", default=None, help=f"named settings ({', '.join(method.presets) or 'none'}) "
+                        f"[default: {method.default_preset}]")
+    add_config_options(parser, method, skip=skip)
 
 
 def cmd_play(args) -> int:
-    names = [name for name in MOONS.field_names() if name not in PLAY_SKIPS]
-    options = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+    method = methods.get(args.play_method) if getattr(args, "play_method", None) else MOONS
+    skips = PLAY_SKIPS if method is MOONS else PLAY_IMAGE_SKIPS
+    names = [name for name in method.field_names() if name not in skips]
+    options = {n: getattr(args, n) for n in names if getattr(args, n, None) is not None}
     run_play(args.preset, options, run=args.run, out=args.out, host=args.host, port=args.port,
-             open_browser=not args.no_browser)
+             open_browser=not args.no_browser, method=method.name)
     return 0
 
 
@@ -361,19 +382,15 @@ def build_parser() -> Parser:
     _add_trust_code(comparison)
     comparison.set_defaults(func=cmd_compare)
 
-    play = commands.add_parser("play", help=COMMANDS["play"])
-    play.add_argument("--port", type=_number(int, "a whole number"), default=8765,
-                      help="port to serve on; 0 picks a free one [default: 8765]")
-    play.add_argument("--host", default="127.0.0.1",
-                      help="address to bind; anything but this machine's loopback is reachable from other machines "
-                      "(and warned about) [default: 127.0.0.1]")
-    play.add_argument("--run", default=None, metavar="RUN_DIR",
-                      help="start from a moons run's latest checkpoint, with its config")
-    play.add_argument("--out", default="runs", help="folder that receives the run folders Save writes [default: runs]")
-    play.add_argument("--no-browser", action="store_true", help="do not open a browser; just print the address")
-    play.add_argument("--preset", default=None, help=f"named settings of a handout ({', '.join(MOONS.presets)}) "
-                      f"[default: {MOONS.default_preset}]")
-    add_config_options(play, MOONS, skip=PLAY_SKIPS)
+    play = commands.add_parser("play", help=COMMANDS["play"], description="Without METHOD (or with moons): the 2-D "
+                               "playground. With an image method (dcgan, cyclegan, cut, pix2pix, ...): its sample "
+                               "grids, curves and controls.")
+    _add_play_options(play, MOONS, PLAY_SKIPS)
+    play_methods = play.add_subparsers(dest="play_method", required=False, parser_class=Parser, metavar="METHOD")
+    for method in methods.all_methods():
+        if method.data.offers in ("samples", "translations"):
+            _add_play_options(play_methods.add_parser(method.name, help=f"{method.title} live"), method,
+                              PLAY_IMAGE_SKIPS)
     play.set_defaults(func=cmd_play)
 
     demo = commands.add_parser("demo", help=COMMANDS["demo"])

@@ -1,6 +1,8 @@
 """Image grids written as PNG files."""
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -25,17 +27,37 @@ def grid_array(images: torch.Tensor, ncol: int, pad: int = 2, scale: int = 2, fi
     return out
 
 
-def save_grid(images: torch.Tensor, path: Path, ncol: int, header: list[str] | None = None, **kwargs) -> Path:
-    """Write the grid atomically: a half-written PNG never appears under the final name.
+@dataclass(frozen=True)
+class Grid:
+    """A grid of images to draw: what it shows (name: the file's suffix, "" for samples), the images (uint8
+    (N, 3, H, W), row after row), the columns, and the label over each column (repeated)."""
+    name: str
+    images: torch.Tensor
+    ncol: int
+    header: tuple[str, ...] = ()
 
-    header: a label over each column (repeated when the grid has more columns than labels),
-    wrapped to the column's width.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+def grid_picture(images: torch.Tensor, ncol: int, header=None, **kwargs) -> Image.Image:
+    """The grid as a picture; header: a label over each column (repeated when the grid has more columns than
+    labels), wrapped to the column's width."""
     picture = Image.fromarray(grid_array(images, ncol, **kwargs))
     if header:
         picture = with_header(picture, [header[c % len(header)] for c in range(ncol)], kwargs.get("pad", 2))
+    return picture
+
+
+def grid_png(grid: Grid, **kwargs) -> bytes:
+    """The grid as PNG bytes (for a page that shows it live)."""
+    out = io.BytesIO()
+    grid_picture(grid.images, grid.ncol, grid.header, **kwargs).save(out, format="PNG")
+    return out.getvalue()
+
+
+def save_grid(images: torch.Tensor, path: Path, ncol: int, header=None, **kwargs) -> Path:
+    """Write the grid atomically: a half-written PNG never appears under the final name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    picture = grid_picture(images, ncol, header, **kwargs)
     return write_atomically(path, lambda tmp: picture.save(tmp, format="PNG"))
 
 

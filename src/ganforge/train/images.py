@@ -15,7 +15,7 @@ from ..data.emoji import datasets as emoji_datasets
 from ..hardware import pick_hardware
 from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
-from ..pictures.grids import save_grid
+from ..pictures.grids import Grid, save_grid
 from ..runs import Run
 from .loop import Schedule, Training, run_iterations
 from .result import TrainingResult
@@ -27,6 +27,15 @@ PrepareImages = Callable[..., Training]
 def fixed_noise(cfg, device, n: int = 100) -> torch.Tensor:
     """The same 100 noise vectors for every sample grid of a run (its own generator: no RNG drift)."""
     return uniform_noise(n, cfg.noise_size, device, generator=torch.Generator().manual_seed(cfg.seed))
+
+
+@torch.no_grad()
+def sample_grid(networks, noise: torch.Tensor, hw) -> Grid:
+    """The samples of the fixed noise, 10 a row; from the moving average where the run keeps one."""
+    generator = networks.sampler()
+    with eval_mode(generator), hw.autocast():
+        fake = generator(noise)
+    return Grid("", to_uint8(fake), 10)
 
 
 def train_images(cfg, run: Run, prepare: PrepareImages, resume: bool = False, score=None,
@@ -41,12 +50,9 @@ def train_images(cfg, run: Run, prepare: PrepareImages, resume: bool = False, sc
     run.log(f"{name} on {cfg.style}: {images.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
     save_grid(images[:100].cpu(), run.path / "reals.png", ncol=10)
 
-    @torch.no_grad()
     def sample(it: int) -> None:
-        generator = training.networks.sampler()  # the moving average, when the run keeps one
-        with eval_mode(generator), hw.autocast():
-            fake = generator(noise)
-        save_grid(to_uint8(fake), run.path / "samples" / f"{it:06d}.png", ncol=10)
+        grid = sample_grid(training.networks, noise, hw)
+        save_grid(grid.images, run.path / "samples" / f"{it:06d}.png", ncol=grid.ncol)
 
     schedule = Schedule(total=cfg.iters, log_every=cfg.log_every, sample_every=cfg.sample_every,
                         checkpoint_every=cfg.checkpoint_every, score_every=cfg.eval_every)

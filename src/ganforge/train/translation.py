@@ -15,7 +15,7 @@ from ..data.emoji import datasets as emoji_datasets
 from ..data.emoji import paired_indices
 from ..hardware import Hardware, pick_hardware
 from ..models.modes import eval_mode
-from ..pictures.grids import interleave, save_grid
+from ..pictures.grids import Grid, interleave, save_grid
 from ..runs import Run
 from .loop import Schedule, Training, run_iterations
 from .lr_decay import with_lr_decay
@@ -41,10 +41,17 @@ def sample_sets(data: dict, source: str, target: str, n: int) -> dict:
             "pair_target": data[target]["test"].images[idx_b[:n]] if paired else None}
 
 
-@torch.no_grad()
 def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names: tuple[str, str]) -> None:
-    """One grid per direction the networks translate, three images a row."""
+    """One grid file per direction the networks translate: samples/NNNNNN-SRC-DST.png."""
+    for grid in translation_grids(nets, sets, hw, names):
+        save_grid(grid.images, folder / f"{step:06d}-{grid.name}.png", ncol=grid.ncol, header=grid.header)
+
+
+@torch.no_grad()
+def translation_grids(nets, sets: dict, hw: Hardware, names: tuple[str, str]) -> list[Grid]:
+    """One grid per direction the networks translate, three images a row (two rows side by side)."""
     a, b = names
+    grids = []
     with eval_mode(*nets.as_dict().values()):
         for direction, (there, back) in nets.translators().items():
             src, dst = (a, b) if direction == "forward" else (b, a)
@@ -59,8 +66,8 @@ def sample_translations(nets, sets: dict, hw: Hardware, folder, step: int, names
             # (the picture's font has no arrows)
             header = [f"{src} (source)", f"to {dst}"] + ([f"back to {src}" if back is not None else f"true {dst}"]
                                                          if third is not None else [])
-            save_grid(interleave(*columns), folder / f"{step:06d}-{src}-{dst}.png", ncol=2 * len(columns),
-                      header=header)
+            grids.append(Grid(f"{src}-{dst}", interleave(*columns), 2 * len(columns), tuple(header)))
+    return grids
 
 
 def train_translation(cfg, run: Run, prepare: Prepare, resume: bool = False, score=None, name: str = "translator",

@@ -1,36 +1,15 @@
-"""`ganforge play`: the moons GANs of `ganforge train moons`, trained live for a web page to watch and steer.
+"""`ganforge play`: the 2-D GANs of `ganforge train moons`, trained live for a web page to watch and steer.
 
-A PlaySession owns one training: the config, the moons data, the networks and the
-step of cfg.trainer, built by the same code as `ganforge train moons`
-(methods/moons.py, through methods.prepare_training), so what the page shows is what the
-assignment trains. Frames and saves draw no training randomness, so a session reset
-with a seed trains, iteration for iteration, what `ganforge train moons --seed SEED`
-trains (saving disc-only is the exception: its dummy generator draws its points from
-torch's global generator, as it does in training).
-
-Threads. One trainer thread does everything to the training state: it runs the
-iterations, applies the controls and draws the frames. Other threads (the web
-server's) only submit controls and read the latest frame:
-  * a control is a command on a queue; the trainer validates and applies it as
-    one unit between two iterations and answers through a Future (a
-    GanforgeError for a bad value, which the web layer turns into HTTP 400);
-  * a frame (heatmap, points, arrows, the curves' new records) is drawn by the
-    trainer between iterations and published by replacing one reference;
-    readers never wait for the trainer, and the trainer never waits for a reader.
-    Frames come FRAME_RATE times a second at most, and less often when drawing
-    them would take more than FRAME_SHARE of the trainer's time.
-  * Save copies the state between two iterations (milliseconds) and writes the
-    run folder on a thread of its own while training goes on.
-
-Two tabs. There is one session per server, and every tab watches and steers it.
-We decided so because the training is this machine's CPU: a session per tab
-would split the cores between trainings nobody compares, and a second tab
-(or a reload) would silently start over. One shared session means one training,
-one step count and one saved run that all tabs saw. Tabs cannot corrupt each
-other's state: controls are applied whole, one at a time, in the order they
-arrive, by the only thread that touches the training; every frame carries the
-settings it was drawn with, so each tab's controls follow the other tab's
-changes; and each tab receives the curves' records from its own position.
+A PlaySession owns one training (live.py says how the trainer thread, the controls and the
+tabs work): the config, the points, the networks and the step of cfg.trainer, built by the
+same code as `ganforge train moons` (methods/moons.py, through methods.prepare_training),
+so what the page shows is what the assignment trains. Frames and saves draw no training
+randomness, so a session reset with a seed trains, iteration for iteration, what
+`ganforge train moons --seed SEED --plot-every 0` trains (saving disc-only is the
+exception: its dummy generator draws its points from torch's global generator, as it does
+in training). Beyond the handout, GAN Lab's views and controls: data sets and a drawn
+distribution, layers and widths, noise, steps per iteration, optimizers, the generator's
+manifold, slow motion, divergence curves and a trained model per data set.
 """
 from __future__ import annotations
 
@@ -40,11 +19,9 @@ import dataclasses
 import hashlib
 import json
 import math
-import queue
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -67,12 +44,10 @@ from ..train import checkpoint
 from ..train.losses import adversarial_loss
 from ..train.steps import RevGradGAN, finish
 from .play_frames import N_REAL as FRAME_REAL
-from .play_frames import Frame, FrameInputs, draw, finite
+from .live import LiveSession
+from .play_frames import Frame, FrameInputs, draw
 from .play_save import Snapshot, write_play_run
 
-FRAME_RATE = 5.0          # frames a second at most while training runs
-FRAME_SHARE = 0.2         # the most of the trainer's time that drawing frames may take
-LOG_EVERY = 10            # iterations averaged into one record of the curves and of a saved stats.jsonl
 DIVERGENCE_EVERY = 5      # records between two points of the divergence curves (KL, JS, MMD, precision, recall)
 SLOW_PAUSE = 0.7          # seconds each update of an iteration stays on the page in slow motion
 PRETRAINED = dict(n_samples=20_000, epochs=10)  # how a data set's trained model is trained, once per machine
@@ -101,7 +76,6 @@ SETTINGS = {
     "slow": "slow motion (each update of an iteration shown in turn)",
 }
 SESSION = ("speed", "slow")  # settings of the session, not of the training (no config field)
-CONTROLS = ("play", "pause", "step", "reset", "settings", "save", "pretrained")
 # Settings that change the data or the networks' shape: the session starts again (same seed, new networks).
 RESETTING = ("dataset", "points", "gen_depth", "gen_width", "disc_depth", "hidden_disc", "noise_size", "noise_dist")
 # Settings of the step itself: a fresh step (and optimizers) over the same networks.
@@ -130,81 +104,27 @@ def _constant_rates(cfg: MoonsConfig) -> MoonsConfig:
     return dataclasses.replace(cfg, lr_decay="none")
 
 
-class PlaySession:
-    """One live moons training that web pages watch and steer (see the module docstring)."""
+class PlaySession(LiveSession):
+    """One live 2-D GAN training that web pages watch and steer (see the module docstring)."""
 
+    CONTROLS = ("play", "pause", "step", "reset", "settings", "save", "pretrained")
+
+    
     def __init__(self, cfg: MoonsConfig, preset: str = "radboud", out="runs", run_dir=None):
-        self.preset, self.out = preset, Path(out)
-        self.hw = pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic)
-        self.cfg = cfg
-        self.speed, self.slow = 0.0, False
+        super().__init__(pick_hardware(cfg.device, cfg.precision, cfg.threads, deterministic=cfg.deterministic))
+        self.preset, self.out, self.cfg = preset, Path(out), cfg
+        self.slow = False
         self._parts, self._phase = None, ""   # slow motion: the iteration under way, the update just made
-        self.running = False
-        self.generation = 0
-        self.frame: Frame | None = None
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
-        self._submit_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._closing = threading.Event()
-        self._saver = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="ganforge-play-save")
-        self._rng_devices = [self.hw.device] if self.hw.device.type == "cuda" else []
-        self._frame_number = 0
-        self._notice, self._notice_number = "", 0
-        self._events: list[str] = []
-        self._dirty = False       # a control changed something: draw a frame now
         self._reset(cfg.seed)
         if run_dir is not None:
             self._load_run(run_dir)
         self._publish()
-        self._thread = threading.Thread(target=self._loop, name="ganforge-play-trainer", daemon=True)
-
-    # The public side: start, stop, controls, status.
-    def start(self) -> "PlaySession":
-        self._thread.start()
-        return self
-
-    def close(self, timeout: float = 60.0) -> None:
-        """Stop training; a save in progress stops at its next stage and leaves no run folder behind."""
-        with self._submit_lock:
-            self._closing.set()
-        self._wake.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        self._saver.shutdown(wait=True, cancel_futures=True)
-        self._refuse_waiting_commands()
-
-    def submit(self, action: str, values: dict | None = None) -> concurrent.futures.Future:
-        """Ask the trainer to apply one control between two iterations; the Future gives its reply (a dict)
-        or raises GanforgeError for a value it refuses."""
-        handler = getattr(self, f"_on_{action}", None) if action in CONTROLS else None
-        if handler is None:
-            raise GanforgeError(f"unknown control {action!r}; the controls are {', '.join(CONTROLS)}")
-        if not isinstance(values, (dict, type(None))):
-            raise GanforgeError(f"the {action} control takes a JSON object, got {type(values).__name__}")
-        future: concurrent.futures.Future = concurrent.futures.Future()
-        with self._submit_lock:
-            if self._closing.is_set():
-                raise GanforgeError("the playground is shutting down")
-            self._commands.put((handler, dict(values or {}), future))
-        self._wake.set()
-        return future
-
-    def control(self, action: str, values: dict | None = None, timeout: float = 120.0) -> dict:
-        """submit() and wait for the reply (the notebook's and the tests' way)."""
-        return self.submit(action, values).result(timeout)
 
     def settings(self) -> dict:
         """Every setting the page shows, with its value now (the drawn points as a list of [x, y])."""
         values = {name: getattr(self.cfg, name) for name in SETTINGS if name not in SESSION}
         values["points"] = parse_points(self.cfg.points).round(4).tolist() if self.cfg.points else []
         return {**values, "speed": self.speed, "slow": self.slow, "seed": self.cfg.seed}
-
-    def status(self) -> dict:
-        """The latest frame's numbers, without its pictures."""
-        f = self.frame
-        return {"iteration": f.iteration, "epoch": round(f.epoch, 4), "running": f.running,
-                "rate": round(f.rate, 1), "step_ms": round(f.step_ms, 3), "settings": f.settings,
-                "device": self.hw.describe(), "threads": torch.get_num_threads(), "frames": f.number}
 
     # Building the training.
     def _reset(self, seed: int) -> None:
@@ -256,86 +176,6 @@ class PlaySession:
                 self.history.append({"iter": round(record["epoch"] * per_epoch), **record})
         self._events = [f"iteration {self.iteration}: started from {path} ({self._describe()})"]
 
-    def _start_sums(self) -> None:
-        """Zero the statistics summed since the last record (one sum and one count per statistic)."""
-        names = self.step.stat_names
-        self._sums = torch.zeros(len(names), device=self.hw.device)
-        self._counts = [0] * len(names)
-
-    # The trainer thread.
-    def _loop(self) -> None:
-        due = time.perf_counter()  # when the next iteration may start (the speed setting)
-        last_frame, interval = 0.0, 1 / FRAME_RATE
-        while not self._closing.is_set():
-            was_running = self.running
-            self._apply_commands()
-            now = time.perf_counter()
-            if self.running and not was_running:
-                due = now
-            if self.running and now >= due:
-                self._guarded(self._advance)
-                if self.slow:
-                    due = time.perf_counter() + SLOW_PAUSE
-                else:
-                    due = max(due + 1 / self.speed, now - 1.0) if self.speed else now
-            if self._dirty or (self.running and time.perf_counter() - last_frame >= interval):
-                cost = self._guarded(self._publish)
-                last_frame = time.perf_counter()
-                # Frames take at most FRAME_SHARE of the time: an expensive frame waits longer for the next.
-                interval = max(1 / FRAME_RATE, (cost or 0.0) * (1 - FRAME_SHARE) / FRAME_SHARE)
-                self._dirty = False
-            if not self.running or self.speed or self.slow:
-                now = time.perf_counter()
-                until = [last_frame + interval - now] if self.running else []
-                if self.running:
-                    until.append(due - now)
-                self._wake.wait(max(0.0, min(until, default=0.5)))
-                self._wake.clear()
-
-    def _guarded(self, fn, *args):
-        """Run fn; an error pauses training and tells every tab instead of ending the trainer thread."""
-        try:
-            return fn(*args)
-        except Exception as e:  # noqa: BLE001 - the trainer must outlive any one step or frame
-            self.running = False
-            self._tell(f"training paused: {type(e).__name__}: {e}")
-            self._dirty = True
-            return None
-
-    def _apply_commands(self) -> None:
-        while True:
-            try:
-                handler, values, future = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            if not future.set_running_or_notify_cancel():
-                continue
-            self._finish_parts()  # a control applies between whole iterations, also in slow motion
-            try:
-                reply = handler(values)
-            except Exception as e:  # noqa: BLE001 - refused (GanforgeError) or failed: the page is told either way
-                future.set_exception(e)
-            else:
-                if isinstance(reply, concurrent.futures.Future):  # Save: answered when the folder is written
-                    reply.add_done_callback(lambda done, future=future: _chain(done, future))
-                else:
-                    future.set_result(reply)
-            self._dirty = True
-
-    def _post(self, fn) -> None:
-        """Have the trainer thread call fn() between two iterations (for the save thread's news)."""
-        self._commands.put((lambda values: fn(), {}, concurrent.futures.Future()))
-        self._wake.set()
-
-    def _refuse_waiting_commands(self) -> None:
-        while True:
-            try:
-                _, _, future = self._commands.get_nowait()
-            except queue.Empty:
-                return
-            if future.set_running_or_notify_cancel():
-                future.set_exception(GanforgeError("the playground is shutting down"))
-
     def _advance(self) -> None:
         """While running: one iteration, or in slow motion one update of it (a frame shows each)."""
         if not self.slow:
@@ -350,6 +190,18 @@ class PlaySession:
             self._parts, self._phase = None, ""
             self._count(done.value, self.step.stat_names, started)
         self._dirty = True
+
+    def _pause_after_advance(self) -> float | None:
+        return SLOW_PAUSE if self.slow else None
+
+    def _before_control(self) -> None:
+        self._finish_parts()  # a control applies between whole iterations, also in slow motion
+
+    def _epoch(self) -> float:
+        return self.points_seen / self.cfg.n_samples
+
+    def _record_extras(self) -> dict:
+        return self._divergences() if len(self.history) % DIVERGENCE_EVERY == 0 else {}
 
     def _finish_parts(self) -> None:
         """Make the rest of a slow-motion iteration's updates at once (before a control applies)."""
@@ -380,65 +232,12 @@ class PlaySession:
             values, which = step.generator_step(size), ("gen_loss", "gen_acc")
         self._count(values, which, started)
 
-    def _count(self, values: torch.Tensor, which: tuple, started: float) -> None:
-        """Sum an iteration's statistics (`which` of them), count the iteration, record every LOG_EVERY."""
-        names = self.step.stat_names
-        if tuple(which) == tuple(names):  # the usual case: every statistic, no index to build
-            self._sums += values
-            self._counts = [c + 1 for c in self._counts]
-        else:
-            index = [names.index(n) for n in which]
-            self._sums[index] += values
-            for i in index:
-                self._counts[i] += 1
-        self.iteration += 1
-        now = time.perf_counter()
-        self.train_seconds += now - started
-        self._measure(now, now - started)
-        if self.iteration % LOG_EVERY == 0:
-            self._record()
-
-    def _measure(self, now: float, seconds: float) -> None:
-        """Iterations a second (frames included) and milliseconds an iteration, over windows of a second."""
-        if self._window is None or not self.running:
-            self._window = [now, self.iteration, 0.0]
-            return
-        self._window[2] += seconds
-        elapsed = now - self._window[0]
-        if elapsed >= 1.0:
-            done = self.iteration - self._window[1]
-            self._rate, self._step_ms = done / elapsed, 1000 * self._window[2] / max(done, 1)
-            self._window = [now, self.iteration, 0.0]
-
-    def _record(self) -> None:
-        """Append the mean statistics since the last record to the curves; a non-finite one pauses training."""
-        if not any(self._counts):
-            return
-        sums = self._sums.tolist()  # the only host-device sync between records
-        record = {"iter": self.iteration, "epoch": round(self.points_seen / self.cfg.n_samples, 5)}
-        for name, total, count in zip(self.step.stat_names, sums, self._counts):
-            if count:
-                record[name] = finite(total / count)
-        if len(self.history) % DIVERGENCE_EVERY == 0:
-            record.update(self._divergences())
-        self.history.append(record)
-        self._start_sums()
-        bad = [name for name, v in record.items() if v is None]
-        if bad and self.running:
-            self.running = False
-            self._tell(f"training paused at iteration {self.iteration}: {', '.join(bad)} is not finite; "
-                       "lower the learning rates or reset")
-
     def _divergences(self) -> dict:
         """KL and JS on a grid, MMD^2, precision and recall of G's points (from the fixed noise) against real ones."""
         G = self.nets.generator
         with eval_mode(G), torch.no_grad(), torch.random.fork_rng(devices=self._rng_devices), self.hw.autocast():
             fake = G(self._frame_inputs.noise).float()
         return self._frame_inputs.divergences(fake)
-
-    def _tell(self, notice: str) -> None:
-        self._notice, self._notice_number = notice, self._notice_number + 1
-        self._events.append(f"iteration {self.iteration}: {notice}")
 
     # Frames.
     def _publish(self) -> float:
@@ -460,23 +259,6 @@ class PlaySession:
             manifold=manifold, manifold_shape=inputs.grid_shape, manifold_mass=inputs.mass_b64, phase=self._phase,
             floors=inputs.floors)
         return time.perf_counter() - started
-
-    # Controls, applied by the trainer thread between two iterations.
-    @staticmethod
-    def _no_values(action: str, values: dict) -> None:
-        if values:
-            raise GanforgeError(f"the {action} control takes no values; got {', '.join(sorted(values))}")
-
-    def _on_play(self, values: dict) -> dict:
-        self._no_values("play", values)
-        if not self.running:
-            self.running, self._rate, self._window = True, 0.0, None
-        return {"running": True}
-
-    def _on_pause(self, values: dict) -> dict:
-        self._no_values("pause", values)
-        self.running = False
-        return {"running": False}
 
     def _on_step(self, values: dict) -> dict:
         """One step (pausing first): what = both (the trainer's step), disc (D only) or gen (G only)."""
@@ -598,12 +380,6 @@ class PlaySession:
             module.compile()
         return module
 
-    def _set_learning_rates(self, new: MoonsConfig) -> None:
-        rates = {"gen": new.lr_gen, "disc": new.lr_disc, "all": new.lr}
-        for name, optimizer in self.step.optimizers.items():
-            for group in optimizer.param_groups:
-                group["lr"] = rates[name]
-
     def _on_pretrained(self, values: dict):
         """A trained model for this data set and these settings: from this machine's cache, or trained once
         (PRETRAINED: `ganforge train moons` in a process of its own, the session paused) and cached."""
@@ -661,15 +437,6 @@ class PlaySession:
         reply = write_play_run(snapshot, self.hw, self.out, self._closing.is_set)
         self._post(lambda: self._tell(f"saved {reply['path']}"))
         return reply
-
-def _chain(done: concurrent.futures.Future, future: concurrent.futures.Future) -> None:
-    """Copy the outcome of `done` into `future`."""
-    error = done.exception() if not done.cancelled() else GanforgeError("the save was cancelled by the shutdown")
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(done.result())
-
 
 def _points_setting(value) -> str:
     """The drawn distribution as the page sends it ([[x, y], ...]) in the config's form ("x,y;x,y")."""

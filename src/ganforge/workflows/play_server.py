@@ -33,13 +33,20 @@ import time
 import webbrowser
 from pathlib import Path
 
+from .. import methods
 from ..errors import GanforgeError
+from ..runs import Run
+from .live import LiveSession
 from .play import PlaySession, play_config
+from .play_images import ImageSession
 
 PAGE = Path(__file__).parent / "play_page"
-FILES = {"/": ("index.html", "text/html; charset=utf-8"),
+# The page of each kind of session: the 2-D plane for points, grids for images; one script and style each.
+FILES = {"/play.css": ("play.css", "text/css; charset=utf-8"),
+         "/common.js": ("common.js", "text/javascript; charset=utf-8"),
          "/play.js": ("play.js", "text/javascript; charset=utf-8"),
-         "/play.css": ("play.css", "text/css; charset=utf-8")}
+         "/images.js": ("images.js", "text/javascript; charset=utf-8")}
+FRONT_PAGES = {PlaySession: "index.html", ImageSession: "images.html"}
 POLL_SECONDS = 0.05        # how often a stream looks for a newer frame
 KEEPALIVE_SECONDS = 15.0   # a comment line on an idle stream, so proxies and browsers keep it open
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # Host headers a loopback server answers
@@ -82,7 +89,7 @@ def frame_events(session: PlaySession, stopping: threading.Event):
     return events()
 
 
-def make_app(session: PlaySession, stopping: threading.Event, hosts: list[str] | None = None):
+def make_app(session: LiveSession, stopping: threading.Event, hosts: list[str] | None = None):
     """The ASGI application over one session; `hosts`: the Host names it answers (None: any)."""
     from starlette.applications import Starlette  # the optional `play` extra (see _need_web_library)
     from starlette.middleware import Middleware  # the optional `play` extra
@@ -90,7 +97,8 @@ def make_app(session: PlaySession, stopping: threading.Event, hosts: list[str] |
     from starlette.responses import JSONResponse, Response, StreamingResponse  # the optional `play` extra
     from starlette.routing import Route  # the optional `play` extra
 
-    pages = {path: ((PAGE / name).read_bytes(), media) for path, (name, media) in FILES.items()}
+    files = {"/": (FRONT_PAGES[type(session)], "text/html; charset=utf-8"), **FILES}
+    pages = {path: ((PAGE / name).read_bytes(), media) for path, (name, media) in files.items()}
 
     async def page(request):
         body, media = pages[request.url.path]
@@ -123,7 +131,7 @@ def make_app(session: PlaySession, stopping: threading.Event, hosts: list[str] |
             return JSONResponse({"error": f"{type(e).__name__}: {e}"}, status_code=500)
         return JSONResponse(reply)
 
-    routes = [Route(path, page) for path in FILES]
+    routes = [Route(path, page) for path in files]
     routes += [Route("/api/frames", frames), Route("/api/status", status),
                Route("/api/{action}", control, methods=["POST"])]
     # Bound to this machine only: refuse other Host names, so a web page cannot reach us by DNS rebinding.
@@ -156,7 +164,7 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(session: PlaySession, sock: socket.socket, host: str = "127.0.0.1", open_browser: bool = True,
+def serve(session: LiveSession, sock: socket.socket, host: str = "127.0.0.1", open_browser: bool = True,
           echo=_say) -> None:
     """Serve the page for `session` on `sock` (listening on host) until Ctrl-C (or SIGTERM); then stop the
     trainer cleanly. The caller has checked that the web library is there (run_play)."""
@@ -205,7 +213,7 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-def _close(session: PlaySession, echo) -> None:
+def _close(session: LiveSession, echo) -> None:
     """Stop the trainer; a second Ctrl-C does not cut a save short (it stops at its next stage by itself)."""
     while True:
         try:
@@ -216,13 +224,21 @@ def _close(session: PlaySession, echo) -> None:
 
 
 def run_play(preset: str | None = None, options: dict | None = None, run=None, out="runs",
-             host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True, echo=_say) -> None:
-    """`ganforge play`: a session from the options (or a moons run's checkpoint), served until Ctrl-C."""
+             host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True, echo=_say,
+             method: str | None = None) -> None:
+    """`ganforge play [METHOD]`: a session from the options (or a run's checkpoint), served until Ctrl-C.
+    Without a method (or with moons) the 2-D playground; with an image method, its grids."""
     _need_web_library()
-    cfg, preset = play_config(preset, dict(options or {}), run)
+    chosen = methods.get(method) if method else None
+    if chosen is None or chosen.data.offers == "points":
+        cfg, preset = play_config(preset, dict(options or {}), run)
+        make = lambda: PlaySession(cfg, preset, out=out, run_dir=run)  # noqa: E731
+    else:
+        cfg = chosen.from_dict(Run.open(run).config) if run else chosen.resolve(preset, **dict(options or {}))
+        make = lambda: ImageSession(chosen, cfg, preset, out=out, run_dir=run)  # noqa: E731
     sock = listen(host, port)  # a busy port is said before the networks are built
     try:
-        session = PlaySession(cfg, preset, out=out, run_dir=run)
+        session = make()
     except BaseException:
         sock.close()
         raise
