@@ -292,6 +292,23 @@ class LiveSession:
         self.running = False
         return {"running": False}
 
+    def _on_reset(self, values: dict) -> dict:
+        """New networks (and data) from `seed` (default: the current one), keeping the other settings; pauses."""
+        unknown = sorted(set(values) - {"seed"})
+        if unknown:
+            raise GanforgeError(f"the reset control takes only 'seed'; got {', '.join(unknown)}")
+        seed = values.get("seed", self.cfg.seed)
+        if isinstance(seed, float) and seed.is_integer():
+            seed = int(seed)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise GanforgeError(f"seed must be a whole number >= 0, got {seed!r}")
+        self._reset(seed)
+        return {"seed": seed, "iteration": 0}
+
+    def _reset(self, seed: int) -> None:
+        """Fresh networks (and data) from `seed`, as the method's training builds them."""
+        raise NotImplementedError
+
     def _set_learning_rates(self, cfg) -> None:
         """The optimizers' rates from the config: lr_gen for "gen", lr_disc for "disc", lr for the others."""
         for name, optimizer in self.step.optimizers.items():

@@ -272,19 +272,6 @@ class PlaySession(LiveSession):
         self._iterate(*STEPS[what])
         return {"iteration": self.iteration}
 
-    def _on_reset(self, values: dict) -> dict:
-        """New networks and data from `seed` (default: the current one), keeping the other settings; pauses."""
-        unknown = sorted(set(values) - {"seed"})
-        if unknown:
-            raise GanforgeError(f"the reset control takes only 'seed'; got {', '.join(unknown)}")
-        seed = values.get("seed", self.cfg.seed)
-        if isinstance(seed, float) and seed.is_integer():
-            seed = int(seed)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise GanforgeError(f"seed must be a whole number >= 0, got {seed!r}")
-        self._reset(seed)
-        return {"seed": seed, "iteration": 0}
-
     def _on_settings(self, values: dict) -> dict:
         new, speed, slow = self._checked(values)
         old = self.cfg

@@ -170,18 +170,6 @@ class ImageSession(LiveSession):
         self._advance()
         return {"iteration": self.iteration}
 
-    def _on_reset(self, values: dict) -> dict:
-        unknown = sorted(set(values) - {"seed"})
-        if unknown:
-            raise GanforgeError(f"the reset control takes only 'seed'; got {', '.join(unknown)}")
-        seed = values.get("seed", self.cfg.seed)
-        if isinstance(seed, float) and seed.is_integer():
-            seed = int(seed)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise GanforgeError(f"seed must be a whole number >= 0, got {seed!r}")
-        self._reset(seed)
-        return {"seed": seed, "iteration": 0}
-
     def _on_settings(self, values: dict) -> dict:
         allowed = rate_fields(self.method) + ["speed"]
         unknown = sorted(set(values) - set(allowed))

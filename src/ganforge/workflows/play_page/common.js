@@ -115,5 +115,30 @@ window.ganforgeCommon = (() => {
     return trimmed === "" || Number.isNaN(number) ? trimmed : number;
   }
 
-  return {decode, drawChart, say, post, numeric};
+  // The buttons and the stream every page has: Play/Pause, Reset with a seed, Save run, and the frames pushed by
+  // the server (server-sent events); post(action, values) posts a control, onFrame(frame) draws a frame.
+  function wire(state, post, onFrame) {
+    $("play").addEventListener("click", () => post(state.frame && state.frame.running ? "pause" : "play"));
+    $("seed").addEventListener("input", () => { $("seed").dataset.edited = "1"; });
+    $("reset").addEventListener("click", async () => {
+      const reply = await post("reset", {seed: numeric($("seed").value)});
+      delete $("seed").dataset.edited;
+      if (reply) say(`reset with seed ${reply.seed}`, "ok");
+    });
+    $("save").addEventListener("click", async () => {
+      say("saving…", "ok");
+      const reply = await post("save");
+      if (reply) say(`saved ${reply.path} (${reply.iterations} iterations); score it with: ganforge eval ${reply.path}`,
+                     "ok");
+    });
+    const source = new EventSource("api/frames");
+    source.addEventListener("frame", (event) => onFrame(JSON.parse(event.data)));
+    source.addEventListener("open", () => { $("connection").textContent = ""; $("connection").className = ""; });
+    source.addEventListener("error", () => {
+      $("connection").textContent = "reconnecting…";
+      $("connection").className = "offline";
+    });
+  }
+
+  return {decode, drawChart, say, post, numeric, wire};
 })();

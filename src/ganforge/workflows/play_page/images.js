@@ -94,26 +94,6 @@
   }
   listen($("speed"));
 
-  $("play").addEventListener("click", () => post(state.frame && state.frame.running ? "pause" : "play"));
   $("step-both").addEventListener("click", () => post("step"));
-  $("seed").addEventListener("input", () => { $("seed").dataset.edited = "1"; });
-  $("reset").addEventListener("click", async () => {
-    const reply = await post("reset", {seed: numeric($("seed").value)});
-    delete $("seed").dataset.edited;
-    if (reply) say(`reset with seed ${reply.seed}`, "ok");
-  });
-  $("save").addEventListener("click", async () => {
-    say("saving…", "ok");
-    const reply = await post("save");
-    if (reply) say(`saved ${reply.path} (${reply.iterations} iterations); score it with: ganforge eval ${reply.path}`,
-                   "ok");
-  });
-
-  const source = new EventSource("api/frames");
-  source.addEventListener("frame", (event) => onFrame(JSON.parse(event.data)));
-  source.addEventListener("open", () => { $("connection").textContent = ""; $("connection").className = ""; });
-  source.addEventListener("error", () => {
-    $("connection").textContent = "reconnecting…";
-    $("connection").className = "offline";
-  });
+  window.ganforgeCommon.wire(state, post, onFrame);
 })();

@@ -249,22 +249,9 @@
     }
   });
 
-  $("play").addEventListener("click", () => post(state.frame && state.frame.running ? "pause" : "play"));
   for (const what of ["both", "disc", "gen"]) {
     $(`step-${what}`).addEventListener("click", () => post("step", {what}));
   }
-  $("seed").addEventListener("input", () => { $("seed").dataset.edited = "1"; });
-  $("reset").addEventListener("click", async () => {
-    const reply = await post("reset", {seed: numeric($("seed").value)});
-    delete $("seed").dataset.edited;
-    if (reply) say(`reset with seed ${reply.seed}`, "ok");
-  });
-  $("save").addEventListener("click", async () => {
-    say("saving…", "ok");
-    const reply = await post("save");
-    if (reply) say(`saved ${reply.path} (${reply.iterations} iterations); score it with: ganforge eval ${reply.path}`,
-                   "ok");
-  });
   $("pretrained").addEventListener("click", async () => {
     say("loading a trained model (trained once on this machine the first time: about a minute)…", "ok");
     const reply = await post("pretrained");
@@ -321,12 +308,5 @@
     $(id).addEventListener("change", () => { if (state.frame) drawPoints(state.frame); });
   }
 
-  // The push channel.
-  const source = new EventSource("api/frames");
-  source.addEventListener("frame", (event) => onFrame(JSON.parse(event.data)));
-  source.addEventListener("open", () => { $("connection").textContent = ""; $("connection").className = ""; });
-  source.addEventListener("error", () => {
-    $("connection").textContent = "reconnecting…";
-    $("connection").className = "offline";
-  });
+  window.ganforgeCommon.wire(state, post, onFrame);
 })();
