@@ -34,6 +34,16 @@ def test_dcgan_writes_samples_reals_stats_and_checkpoint(tmp_path, monkeypatch):
     assert read_stats(run, "eval")[-1]["iter"] == 6
 
 
+def test_dcgan_learning_rates_fall_linearly_with_lr_decay(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    api.train_dcgan(style="windows", out=tmp_path / "d", lr_decay="linear", **TINY)
+    meta, _ = checkpoint.read(tmp_path / "d" / "checkpoints" / "step-000006")
+    cfg = json.loads((tmp_path / "d" / "config.json").read_text())
+    # The last iteration (index 5 of 6) ran at 1/6 of the configured rates, in both optimizers.
+    rates = sorted(g["lr"] for o in meta["optimizers"].values() for g in o["param_groups"])
+    assert rates == pytest.approx(sorted([cfg["lr_gen"] / 6, cfg["lr_disc"] / 6]))
+
+
 @pytest.mark.parametrize("preset", ["toronto", "radboud"])
 def test_cyclegan_writes_both_directions(tmp_path, monkeypatch, preset):
     patch_emoji_data(monkeypatch)

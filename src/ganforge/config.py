@@ -103,6 +103,8 @@ class ImageGenerationConfig(EmojiConfig):
     style: str = opt("windows", f"emoji style to generate ({'|'.join(STYLES)}), or with --data-dir a domain found "
                      "there (a folder of images)")
     noise_size: int = opt(100, "length of the generator's uniform noise vector", min=1)
+    lr_decay: str = opt("none", "learning rates over the run: none (constant, as in the handout) or linear (falling "
+                        "to zero by the last iteration)", choices=["none", "linear"])
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ..models.noise import uniform_noise
 from ..pictures.grids import Grid, save_grid
 from ..runs import Run
 from .loop import Schedule, Training, run_iterations
+from .lr_decay import with_lr_decay
 from .result import TrainingResult
 
 # prepare(cfg, hw, images) -> Training: the networks, the step and batches of `images` (uint8, on hw's device).
@@ -45,7 +46,7 @@ def train_images(cfg, run: Run, prepare: PrepareImages, resume: bool = False, sc
     torch.manual_seed(cfg.seed)
     data = emoji_datasets.load_emoji_splits(cfg, [cfg.style])
     images = data[cfg.style]["train"].images.to(hw.device)  # (N, 3, 32, 32) uint8, moved once
-    training = prepare(cfg, hw, images)
+    training = with_lr_decay(prepare(cfg, hw, images), cfg.lr_decay, cfg.iters)
     noise = fixed_noise(cfg, hw.device)
     run.log(f"{name} on {cfg.style}: {images.shape[0]} training images, {hw.describe()}, {cfg.iters} iterations")
     save_grid(images[:100].cpu(), run.path / "reals.png", ncol=10)
