@@ -306,14 +306,20 @@ def test_closing_during_a_save_leaves_no_half_written_run(session, tmp_path):
 
 
 # The server, started as `ganforge play` is.
+SMALL_MOONS = ("--hidden-disc", "32", "--n-samples", "2000", "--batch-size", "64")
+
+
 class Server:
-    def __init__(self, tmp_path: Path, *options: str):
+    """`ganforge play [method]` in a process of its own: small moons unless other options are given."""
+
+    def __init__(self, tmp_path: Path, *options: str, method: tuple[str, ...] = ()):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
         self.out = tmp_path / "runs"
         self.stderr = open(tmp_path / "server-stderr.txt", "w+")
+        options = options if method else SMALL_MOONS + options
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ganforge", "play", "--no-browser", "--port", "0", "--threads", "1",
-             "--hidden-disc", "32", "--n-samples", "2000", "--batch-size", "64", "--out", str(self.out), *options],
+            [sys.executable, "-m", "ganforge", "play", *method, "--no-browser", "--port", "0", "--threads", "1",
+             "--out", str(self.out), *options],
             stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=tmp_path, env=env)
         lines: queue.Queue = queue.Queue()
         self.reader = threading.Thread(target=lambda: [lines.put(line) for line in self.proc.stdout], daemon=True)
@@ -625,20 +631,7 @@ def test_a_dcgan_trains_live_in_chromium_and_its_saved_run_is_read_by_eval_and_s
     from emoji_fakes import write_archive_layout
 
     data = write_archive_layout(tmp_path / "emojis", n_train=24, n_test=8)
-    server = Server(tmp_path)  # a moons server is not what we want: start one for the DCGAN instead
-    server.stop()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    server.stderr = open(tmp_path / "server-stderr.txt", "w+")
-    server.proc = subprocess.Popen(
-        [sys.executable, "-m", "ganforge", "play", "dcgan", "--no-browser", "--port", "0", "--threads", "1",
-         "--data-dir", str(data), "--conv-dim", "8", "--batch-size", "8", "--out", str(server.out)],
-        stdout=subprocess.PIPE, stderr=server.stderr, text=True, cwd=tmp_path, env=env)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in server.proc.stdout], daemon=True).start()
-    server.lines, server.output = lines, []
-    while not (match := re.search(r"http://\S+/", line := lines.get(timeout=60))):
-        server.output.append(line)
-    server.url = match.group(0)
+    server = Server(tmp_path, "--data-dir", str(data), "--conv-dim", "8", "--batch-size", "8", method=("dcgan",))
     browser = Browser(tmp_path / "profile", width=1200, height=1000)
     try:
         browser.open(server.url)
