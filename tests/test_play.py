@@ -35,6 +35,7 @@ from ganforge.runs import Run, read_stats
 from method_helpers import prepare
 from ganforge.train.steps import RevGradGAN, TwoStepGAN
 from ganforge.workflows.play import PlaySession, play_config
+from ganforge.workflows.play_frames import ARROWS
 
 TINY = dict(n_samples=512, batch_size=64, hidden_disc=32, threads=1, heatmap_resolution=20)
 SRC = Path(ganforge.__file__).resolve().parents[1]
@@ -173,7 +174,7 @@ def test_step_d_moves_the_heatmap_and_leaves_the_generated_points(session):
     time.sleep(0.2)
     assert s.frame.fake != after.fake
     arrows = np.frombuffer(base64.b64decode(s.frame.arrows), np.float32).reshape(-1, 2)
-    assert arrows.shape == (500, 2) and np.isfinite(arrows).all() and np.abs(arrows).sum() > 0
+    assert arrows.shape == (ARROWS, 2) and np.isfinite(arrows).all() and np.abs(arrows).sum() > 0
 
 
 def test_switching_trainers_keeps_the_discriminator_and_puts_the_generator_aside(session):

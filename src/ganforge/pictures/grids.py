@@ -46,10 +46,11 @@ def grid_picture(images: torch.Tensor, ncol: int, header=None, **kwargs) -> Imag
     return picture
 
 
-def grid_png(grid: Grid, **kwargs) -> bytes:
-    """The grid as PNG bytes (for a page that shows it live)."""
+def grid_png(grid: Grid, compress_level: int = 1, **kwargs) -> bytes:
+    """The grid as PNG bytes, for a page that shows it live: compressed lightly by default, since a frame is
+    sent once to a page on this machine and zlib's default level takes most of a frame's time."""
     out = io.BytesIO()
-    grid_picture(grid.images, grid.ncol, grid.header, **kwargs).save(out, format="PNG")
+    grid_picture(grid.images, grid.ncol, grid.header, **kwargs).save(out, format="PNG", compress_level=compress_level)
     return out.getvalue()
 
 

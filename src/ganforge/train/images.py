@@ -34,7 +34,7 @@ def fixed_noise(cfg, device, n: int = 100) -> torch.Tensor:
 def sample_grid(networks, noise: torch.Tensor, hw) -> Grid:
     """The samples of the fixed noise, 10 a row; from the moving average where the run keeps one."""
     generator = networks.sampler()
-    with eval_mode(generator), hw.autocast():
+    with eval_mode(generator), torch.no_grad(), hw.autocast():
         fake = generator(noise)
     return Grid("", to_uint8(fake), 10)
 

@@ -52,7 +52,7 @@ def translation_grids(nets, sets: dict, hw: Hardware, names: tuple[str, str]) ->
     """One grid per direction the networks translate, three images a row (two rows side by side)."""
     a, b = names
     grids = []
-    with eval_mode(*nets.as_dict().values()):
+    with eval_mode(*nets.as_dict().values()), torch.no_grad():
         for direction, (there, back) in nets.translators().items():
             src, dst = (a, b) if direction == "forward" else (b, a)
             if back is not None:   # rows of source | translation | reconstruction

@@ -37,8 +37,8 @@ import torch
 
 from ..errors import GanforgeError
 
-FRAME_RATE = 5.0          # frames a second at most while training runs
-FRAME_SHARE = 0.2         # the most of the trainer's time that drawing frames may take
+FRAME_RATE = 6.0          # frames a second at most while training runs (a page should see at least 5)
+FRAME_SHARE = 1 / 3       # the most of the trainer's time that drawing frames may take
 LOG_EVERY = 10            # iterations averaged into one record of the curves and of a saved stats.jsonl
 
 
@@ -143,6 +143,7 @@ class LiveSession:
     def _loop(self) -> None:
         due = time.perf_counter()  # when the next iteration may start (the speed setting)
         last_frame, interval = 0.0, 1 / FRAME_RATE
+        advance_time = 0.0  # how long the last iteration took
         while not self._closing.is_set():
             was_running = self.running
             self._apply_commands()
@@ -151,16 +152,18 @@ class LiveSession:
                 due = now
             if self.running and now >= due:
                 self._guarded(self._advance)
+                advance_time = time.perf_counter() - now
                 pause = self._pause_after_advance()
                 if pause is not None:
                     due = time.perf_counter() + pause
                 else:
                     due = max(due + 1 / self.speed, now - 1.0) if self.speed else now
-            if self._dirty or (self.running and time.perf_counter() - last_frame >= interval):
+            # A frame can only come between iterations: draw it at the boundary nearest its time, not the one after.
+            if self._dirty or (self.running and time.perf_counter() - last_frame >= interval - advance_time / 2):
+                last_frame = time.perf_counter()  # frames are spaced start to start, so drawing one does not delay the next
                 cost = self._guarded(self._publish)
-                last_frame = time.perf_counter()
                 # Frames take at most FRAME_SHARE of the time: an expensive frame waits longer for the next.
-                interval = max(1 / FRAME_RATE, (cost or 0.0) * (1 - FRAME_SHARE) / FRAME_SHARE)
+                interval = max(1 / FRAME_RATE, (cost or 0.0) / FRAME_SHARE)
                 self._dirty = False
             if not self.running or self.speed or self._pause_after_advance() is not None:
                 now = time.perf_counter()

@@ -14,7 +14,7 @@
     generation: null,   // resets seen: the curves start again at each
     real: null,         // Float32Array (N_REAL * 2)
     fake: null,         // Float32Array (N_FAKE * 2)
-    arrows: null,       // Float32Array (N_FAKE * 2)
+    arrows: null,       // Float32Array (ARROWS * 2): the first ARROWS generated points' arrows
     heat: null,         // Uint8Array (R * R), row 0 at y = -extent
     manifold: null,     // Float32Array (rows * cols * 2): the noise grid through G
     mass: null,         // Float32Array ((rows - 1) * (cols - 1)): each noise cell's share of the noise
@@ -135,7 +135,7 @@
       ctx.strokeStyle = "rgba(20, 40, 90, 0.55)";
       ctx.lineWidth = 1;
       ctx.beginPath();
-      for (let i = 0, k = 0; i < fake.length; i += 2, k++) {
+      for (let i = 0, k = 0; i < arrows.length; i += 2, k++) {  // the first points carry arrows
         const f = Math.min(1, 2 * typical / (lengths[k] || 1));  // the longest arrows are capped at twice the typical
         const dx = arrows[i] * scale * f, dy = arrows[i + 1] * scale * f;
         const [x0, y0] = toPixel(fake[i], fake[i + 1], extent);
