@@ -3,8 +3,14 @@ import os
 import pytest
 import torch
 
-# Tests must be reproducible and light on a 2-core CI machine.
-torch.set_num_threads(min(2, os.cpu_count() or 1))
+# Tests must be reproducible and light on a 2-core CI machine. `make test` runs one pytest-xdist worker per
+# core: each keeps to one thread (and so do the processes it starts), since two processes that each use
+# every core stall each other many times over.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+else:
+    torch.set_num_threads(min(2, os.cpu_count() or 1))
 # Whether this machine has a GPU, asked before any test hides it (see cpu_unless_marked_cuda).
 HAVE_CUDA = torch.cuda.is_available()
 

@@ -44,7 +44,7 @@ def spec_of(obj: Callable) -> tuple[str, Path | None]:
     module = sys.modules.get(getattr(obj, "__module__", ""), None)
     try:
         path = inspect.getsourcefile(obj)
-    except TypeError:
+    except (TypeError, OSError):  # OSError: a class of a __main__ without a file (Jupyter, IPython)
         path = None
     if getattr(module, "__name__", NOTEBOOK) == NOTEBOOK or path is None or "." in name or "<" in name:
         return f"{NOTEBOOK}:{name}", None

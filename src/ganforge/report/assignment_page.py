@@ -419,7 +419,7 @@ def _recon_body(folder: Folder) -> str:
     main = folder.run("cyclegan-radboud")
     entries = ([("main run", main)] if main else []) + [(f"lambda_cycle={fmt(v.get('lambda_cycle'))}", r)
                                                         for v, r in runs]
-    rows, worse, total, psnrs, psnr_points = [], 0, 0, [], []
+    rows, worse, total, psnrs, psnr_points, swd_points = [], 0, 0, [], [], []
     for label, run in entries:
         last = run.train_records[-1] if run.train_records else {}
         for side, (src, dst) in zip("ab", _directions(run)):
@@ -434,6 +434,8 @@ def _recon_body(folder: Folder) -> str:
                 if m.get(L1.name) is not None:
                     psnr_points.append((m[L1.name], m["cycle_psnr"], label, f"{src}→{dst}",
                                         m.get(L1_IDENTITY)))
+                if m.get("swd") is not None:
+                    swd_points.append((m["swd"], m["cycle_psnr"], label, f"{src}→{dst}", None))
     parts = []
     if psnrs:
         lo, hi = min(psnrs), max(psnrs)
@@ -444,13 +446,28 @@ def _recon_body(folder: Folder) -> str:
                      "larger than the do-nothing baseline's")
     body = ('<p class="note">Reconstruction F(G(x)) against x (cycle PSNR on the test pairs; cycle L1 of the last '
             "training batch, per domain) beside translation G(x) against the true target-style emoji (paired L1).</p>"
-            + _plot(_recon_figure(psnr_points), "cycle PSNR against paired translation L1")
+            + _recon_plot(psnr_points, swd_points)
             + table(["run", "direction", "cycle PSNR (dB)", "cycle L1 (last batch)", "paired L1 translation",
                      "paired L1 do-nothing"], rows) + summary(parts))
     return body
 
 
-def _recon_figure(points: list[tuple]) -> bytes | None:
+def _recon_plot(paired: list[tuple], unpaired: list[tuple]) -> str:
+    """The paired L1 to the true target where the test images are pairs; otherwise (folders that do not
+    pair, such as the course archive) the unpaired SWD to the target style's test images stands in."""
+    if paired:
+        return _plot(_recon_figure(paired, "paired L1 of the translation (lower: closer to the true target)"),
+                     "cycle PSNR against paired translation L1")
+    if not unpaired:
+        return _plot(None, "cycle PSNR against translation error")
+    return ('<p class="note">The test images of the two domains are not pairs, so the translation error is '
+            "the unpaired SWD to the target style's test images (a distance between sets, not to each "
+            "image's true target).</p>"
+            + _plot(_recon_figure(unpaired, "SWD of the translations to the target style (lower: closer)"),
+                    "cycle PSNR against translation SWD"))
+
+
+def _recon_figure(points: list[tuple], xlabel: str) -> bytes | None:
     """Each run-direction as a point: translation error (x) against reconstruction quality (y)."""
     if not points:
         return None
@@ -467,7 +484,7 @@ def _recon_figure(points: list[tuple]) -> bytes | None:
     if identity:
         ax.axvline(sum(identity) / len(identity), color="#b5651d", linestyle=":", linewidth=1.1,
                    label="do-nothing paired L1 (mean)")
-    ax.set_xlabel("paired L1 of the translation (lower: closer to the true target)", fontsize=8)
+    ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel("cycle PSNR in dB (higher: better reconstruction)", fontsize=8)
     ax.set_title("reconstruction vs translation", fontsize=9.5, loc="left")
     ax.grid(True, color="#e3e6eb", linewidth=0.7)
