@@ -417,6 +417,21 @@ def click(browser, element_id: str) -> None:
     browser.evaluate(f"document.getElementById({element_id!r}).click()")
 
 
+def save_run(browser) -> Path:
+    """Click save and wait for the page to name the run folder it wrote."""
+    click(browser, "save")
+    message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
+                               "document.getElementById('message').textContent", timeout=120, what="the save")
+    return Path(re.match(r"saved (\S+) ", message).group(1))
+
+
+def screenshot(browser, name: str) -> None:
+    """The page as a PNG under $GANFORGE_SCREENSHOTS, where set (how the README's pictures are taken)."""
+    shots = os.environ.get("GANFORGE_SCREENSHOTS")
+    if shots:
+        browser.screenshot(Path(shots) / name)
+
+
 def change(browser, element_id: str, value: str) -> None:
     browser.evaluate(f"(() => {{ const el = document.getElementById({element_id!r}); el.value = {value!r}; "
                      "el.dispatchEvent(new Event('change')); })()")
@@ -484,16 +499,11 @@ def test_the_page_in_headless_chromium(tmp_path, capsys):
         browser.wait_for(f"{FRAME}.iteration === {iteration + 1}", what="a step after the refusal")
 
         # Save: a run folder that `ganforge eval` scores.
-        click(browser, "save")
-        message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
-                                   "document.getElementById('message').textContent", timeout=120, what="the save")
-        run = Path(re.match(r"saved (\S+) ", message).group(1))
+        run = save_run(browser)
         assert run.parent == server.out and (run / "config.json").is_file()
         browser.wait_for(f"{FRAME}.notice === {json.dumps(f'saved {run}')}", what="the notice to every tab")
 
-        shots = os.environ.get("GANFORGE_SCREENSHOTS")
-        if shots:
-            browser.screenshot(Path(shots) / "play.png")
+        screenshot(browser, "play.png")
         # Chromium logs the refused control's 400 as a failed load; nothing else may fail.
         errors = browser.errors()
         assert [e for e in errors if "status of 400 (Bad Request)" not in e] == [] and len(errors) == 1, errors
@@ -583,13 +593,8 @@ def test_gan_labs_controls_in_chromium_and_the_run_repeats_on_the_command_line(t
         browser.wait_for(f"{CANVAS_HASH_JS}('div-chart') !== {divergence}", what="the divergence curves")
         history = browser.evaluate("window.ganforgePlay.history")
         assert any("div_grid_kl" in r and "div_recall" in r for r in history)
-        click(browser, "save")
-        message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
-                                   "document.getElementById('message').textContent", timeout=120, what="the save")
-        run = Path(re.match(r"saved (\S+) ", message).group(1))
-        shots = os.environ.get("GANFORGE_SCREENSHOTS")
-        if shots:
-            browser.screenshot(Path(shots) / "play-ganlab.png")
+        run = save_run(browser)
+        screenshot(browser, "play-ganlab.png")
     finally:
         browser.close()
         server.interrupt() if server.proc.poll() is None else None
@@ -653,13 +658,8 @@ def test_a_dcgan_trains_live_in_chromium_and_its_saved_run_is_read_by_eval_and_s
         assert "lr_gen must be > 0" in message
         browser.wait_for("window.ganforgePlay.history.some(r => typeof r.disc_loss === 'number')",
                          what="the curves")
-        click(browser, "save")
-        message = browser.wait_for("document.getElementById('message').textContent.startsWith('saved ') && "
-                                   "document.getElementById('message').textContent", timeout=120, what="the save")
-        run = Path(re.match(r"saved (\S+) ", message).group(1))
-        shots = os.environ.get("GANFORGE_SCREENSHOTS")
-        if shots:
-            browser.screenshot(Path(shots) / "play-dcgan.png")
+        run = save_run(browser)
+        screenshot(browser, "play-dcgan.png")
     finally:
         browser.close()
         server.interrupt() if server.proc.poll() is None else None

@@ -24,7 +24,7 @@ from ..train.colour import ColourTerms
 from ..train.losses import AdversarialLoss, adversarial_loss
 from ..train.patchnce import patch_nce_loss
 from ..train.steps import accuracy
-from ..train.updates import descend, frozen
+from ..train.updates import descend, descend_discriminator, frozen
 from .data_kinds import UNPAIRED
 from .record import Benchmark, Method
 
@@ -87,9 +87,7 @@ class CUTStep:
                 fake = G(real_a)
             d_real, d_fake = D(self.augment(real_b)), D(self.augment(fake))
             d_loss = loss(d_real, True) + loss(d_fake, False)
-        descend(self.opt_disc, d_loss)
-        if self.nets.augment is not None:
-            self.nets.augment.observe(d_real.detach(), thr)
+        descend_discriminator(self.opt_disc, d_loss, d_real, self.nets.augment, thr)
 
         # Update the translator (and the heads): fool D, keep patches, and the colour terms.
         with frozen(D):

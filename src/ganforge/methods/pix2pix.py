@@ -21,7 +21,7 @@ from ..models.unet import UNetTranslator
 from ..train.ada import AdaptiveAugment, judged
 from ..train.losses import AdversarialLoss, adversarial_loss
 from ..train.steps import accuracy
-from ..train.updates import descend, frozen
+from ..train.updates import descend, descend_discriminator, frozen
 from .data_kinds import PAIRS, paired_batches
 from .networks import IMAGES_TO_IMAGES, PAIRS_TO_SCORES
 from .record import Benchmark, Method
@@ -83,9 +83,7 @@ class Pix2PixStep:
             d_real = self.judge(torch.cat([source, target], 1))
             d_fake = self.judge(torch.cat([source, fake.detach()], 1))
             d_loss = loss(d_real, True) + loss(d_fake, False)
-        descend(self.opt_disc, d_loss)
-        if self.nets.augment is not None:
-            self.nets.augment.observe(d_real.detach(), thr)
+        descend_discriminator(self.opt_disc, d_loss, d_real, self.nets.augment, thr)
 
         # Update the translator: fool D, and come close to the true target.
         with frozen(D):

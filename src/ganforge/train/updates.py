@@ -16,6 +16,15 @@ def descend(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     optimizer.step()
 
 
+def descend_discriminator(optimizer: torch.optim.Optimizer, d_loss: torch.Tensor, d_real: torch.Tensor,
+                          adaptive=None, threshold: float = 0.0) -> None:
+    """The discriminator's step; adaptive augmentation (train/ada.py), where on, then reads how sure D was
+    that the real images are real."""
+    descend(optimizer, d_loss)
+    if adaptive is not None:
+        adaptive.observe(d_real.detach(), threshold)
+
+
 @contextlib.contextmanager
 def frozen(*modules: nn.Module) -> Iterator[None]:
     """The modules' weights need no gradients inside the block (a discriminator while its generator updates
