@@ -28,6 +28,7 @@ controls there are, and how a run folder is saved.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import math
 import queue
 import threading
@@ -35,6 +36,7 @@ import time
 
 import torch
 
+from .. import config as config_mod
 from ..errors import GanforgeError
 
 FRAME_RATE = 6.0          # frames a second at most while training runs (a page should see at least 5)
@@ -327,3 +329,17 @@ def _chain(done: concurrent.futures.Future, future: concurrent.futures.Future) -
         future.set_exception(error)
     else:
         future.set_result(done.result())
+
+
+def changed_config(cfg, changes: dict, labels: dict[str, str]):
+    """cfg with `changes`, validated as any config is; a refusal names the page's control (labels: field ->
+    how the page calls it) instead of the command-line option the message would name."""
+    new = dataclasses.replace(cfg, **changes)
+    try:
+        config_mod.validate(new)
+    except GanforgeError as e:
+        message = str(e)
+        for name, label in labels.items():
+            message = message.replace(config_mod.option_name(name) + " ", f"{label} ", 1)
+        raise GanforgeError(message) from None
+    return new

@@ -44,7 +44,7 @@ from ..train import checkpoint
 from ..train.losses import adversarial_loss
 from ..train.steps import RevGradGAN, finish
 from .play_frames import N_REAL as FRAME_REAL
-from .live import LiveSession
+from .live import LiveSession, changed_config
 from .play_frames import Frame, FrameInputs, draw
 from .play_save import Snapshot, write_play_run
 
@@ -331,14 +331,7 @@ class PlaySession(LiveSession):
         slow = changes.pop("slow", self.slow)
         if not isinstance(slow, bool):
             raise GanforgeError(f"slow ({SETTINGS['slow']}) must be true or false, got {slow!r}")
-        new = dataclasses.replace(self.cfg, **changes)
-        try:
-            config_mod.validate(new)
-        except GanforgeError as e:  # name the control, not the command-line option
-            message = str(e)
-            for name, what in SETTINGS.items():
-                message = message.replace(config_mod.option_name(name) + " ", f"{name} ({what}) ", 1)
-            raise GanforgeError(message) from None
+        new = changed_config(self.cfg, changes, {name: f"{name} ({what})" for name, what in SETTINGS.items()})
         if new.batch_size > new.n_samples:
             raise GanforgeError(f"batch_size ({SETTINGS['batch_size']}) must be <= {new.n_samples}, the number of "
                                 f"real points; got {new.batch_size}")

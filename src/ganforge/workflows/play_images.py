@@ -19,7 +19,6 @@ from pathlib import Path
 
 import torch
 
-from .. import config as config_mod
 from .. import methods
 from ..errors import GanforgeError
 from ..fileio import write_text_atomically
@@ -32,7 +31,7 @@ from ..train import checkpoint
 from ..train.images import fixed_noise, sample_grid
 from ..train.loop import timing_of
 from ..train.translation import sample_sets, training_pairs, translation_grids
-from .live import LiveSession
+from .live import LiveSession, changed_config
 from .play_save import FrozenOptimizer
 
 GRID_SCALE = 1   # the page enlarges the grids itself (pixelated); a frame stays small
@@ -183,14 +182,7 @@ class ImageSession(LiveSession):
         speed = numbers.pop("speed", self.speed)
         if not speed >= 0 or speed == float("inf"):
             raise GanforgeError(f"speed must be >= 0 (iterations a second, 0 for as fast as it goes), got {speed}")
-        new = dataclasses.replace(self.cfg, **numbers)
-        try:
-            config_mod.validate(new)
-        except GanforgeError as e:  # name the setting, not the command-line option
-            message = str(e)
-            for name in allowed:
-                message = message.replace(config_mod.option_name(name) + " ", f"{name} ", 1)
-            raise GanforgeError(message) from None
+        new = changed_config(self.cfg, numbers, {name: name for name in allowed})
         changes = [f"{k} {getattr(self.cfg, k)} -> {v}" for k, v in numbers.items() if getattr(self.cfg, k) != v]
         self.cfg, self.speed = new, speed
         self._set_learning_rates(new)
