@@ -127,3 +127,61 @@ def test_every_translators_discriminator_may_see_through_ada_and_resume_bit_for_
     assert [k for k in a if not torch.equal(a[k], b[k])] == []
     assert any(k.startswith("model.augment") and k.endswith(".p") for k in a)
     assert any(k.startswith("ada_p") for k in [r for r in whole.stats if r.get("kind") != "eval"][-1])
+
+
+def test_p_never_passes_its_cap():
+    ada = AdaptiveAugment(target=0.6, interval=1, speed_images=16, batch_size=16, max_p=0.7)  # a step of 1
+    ada.observe(torch.full((16, 1), 3.0), 0.0)
+    assert ada.p.item() == pytest.approx(0.7)
+    assert AdaptiveAugment.of(resolve("dcgan", augment="ada", ada_max_p=0.5)).max_p == 0.5
+
+
+def test_lazy_r1_falls_on_every_nth_iteration_weighted_n_times_and_where_a_resumed_run_put_it(monkeypatch):
+    from ganforge.train.steps import TwoStepGAN
+
+    cfg = resolve("dcgan", "modern", r1_gamma=2.0, r1_every=4, conv_dim=8, batch_size=8, precision="fp32")
+    data = torch.randint(0, 256, (32, 3, 32, 32), dtype=torch.uint8)
+    training = prepare("dcgan", cfg, pick_hardware("cpu", "fp32"), data)
+    step = training.step
+    assert isinstance(step, TwoStepGAN) and training.before_step == step.before_iteration
+    due = []
+    grad = torch.autograd.grad
+    monkeypatch.setattr(torch.autograd, "grad", lambda *a, **k: due.append(it) or grad(*a, **k))
+    for it in range(10):
+        training.before_step(it)
+        training.step(*training.batches(it))
+    assert due == [0, 4, 8]
+    # Resumed at iteration 5, the loop's first call says so: the next penalty is at 8, not at 5.
+    due.clear()
+    step.d_updates = 0
+    for it in range(5, 10):
+        training.before_step(it)
+        training.step(*training.batches(it))
+    assert due == [8]
+    # The penalty enters D's loss weighted by gamma/2 x N: the same D gradient as gamma N every time.
+    real = training.batches(0)[0]
+    losses = {}
+    for every in (1, 4):
+        torch.manual_seed(0)
+        t = prepare("dcgan", resolve("dcgan", "modern", r1_gamma=2.0, r1_every=every, conv_dim=8, batch_size=8,
+                                     precision="fp32"), pick_hardware("cpu", "fp32"), data)
+        from ganforge.train import steps as steps_module
+        seen = []
+        monkeypatch.setattr(steps_module, "descend", lambda opt, loss: seen.append(float(loss.detach())))
+        disc_loss, _, logged_penalty = t.step.discriminator_step(real)
+        losses[every] = seen[0] - float(logged_penalty)  # gamma/2 = 1: the logged value is the added term
+    assert losses[1] == pytest.approx(losses[4], rel=1e-5)  # the rest of D's loss is the same
+
+
+@pytest.mark.slow
+def test_a_run_with_lazy_r1_resumes_bit_for_bit(tmp_path, monkeypatch):
+    patch_emoji_data(monkeypatch)
+    options = dict(augment="ada", r1_gamma=1.0, r1_every=4, iters=10, checkpoint_every=5, **TINY)
+    api.train_dcgan(out=tmp_path / "whole", **options)
+    api.train_dcgan(out=tmp_path / "part", **options)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000010")
+    api.train_dcgan(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000010")
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000010")
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    assert (tmp_path / "part" / "stats.jsonl").read_text() == (tmp_path / "whole" / "stats.jsonl").read_text()

@@ -145,6 +145,8 @@ class AdaOptions:
     ada_interval: int = opt(4, "with --augment ada: adjust p every N iterations, from the last N batches", min=1)
     ada_kimg: float = opt(100.0, "with --augment ada: how fast p moves: from 0 to 1 within this many thousand real "
                           "images (500 in the paper's much longer runs)", min=0.0, min_exclusive=True)
+    ada_max_p: float = opt(1.0, "with --augment ada: the most p may reach (Karras et al. find the transforms leak "
+                           "into the generator above about 0.8)", min=0.0, max=1.0)
     ada_colour: bool = opt(False, "with --augment ada: also brightness, contrast and saturation (colour is the "
                            "style here, so off by default)")
 

@@ -32,6 +32,8 @@ class DCGANConfig(AdaOptions, ImageGenerationConfig):
                          "norm on every convolution, no batch norm)", choices=["batch", "spectral"])
     r1_gamma: float = opt(0.0, "weight gamma of the R1 penalty gamma/2 E|grad D(x)|^2 on real images (0: off)",
                           min=0.0)
+    r1_every: int = opt(1, "with --r1-gamma: apply R1 on every Nth iteration only, weighted N times (StyleGAN2's "
+                        "lazy regularization: nearly the effect for 1/N of the cost; 1: every iteration)", min=1)
     upsample: str = opt("nearest", "how the generator doubles its maps before each 5x5 convolution: nearest (the "
                         "handout's) or bilinear (smoother, no blocky 2x2 pattern)", choices=["nearest", "bilinear"])
     lr_gen: float = opt(3e-4, "Adam learning rate of the generator", min=0.0, min_exclusive=True)
@@ -88,7 +90,7 @@ def step(cfg: DCGANConfig, nets: GANNets, hw) -> TwoStepGAN:
     return TwoStepGAN(nets.generator, nets.discriminator, adversarial_loss(cfg.loss), hw, lr_gen=cfg.lr_gen,
                       lr_disc=cfg.lr_disc, betas=(cfg.beta1, cfg.beta2), joint_disc_pass=False,
                       augment=nets.augment or (DiffAugment(cfg.augment) if cfg.augment else None),
-                      r1_gamma=cfg.r1_gamma, ema=ema)
+                      r1_gamma=cfg.r1_gamma, r1_every=cfg.r1_every, ema=ema)
 
 
 METHOD = Method(

@@ -17,7 +17,9 @@ def prepare_training(method, cfg, hw: Hardware, data: tuple, code: Mapping[str, 
         hw = dataclasses.replace(hw, channels_last=False)
     batches = (method.batches or method.data.batches)(cfg, hw, *data)
     nets = build_networks(method, cfg, hw, code)
-    return Training(nets, method.step(cfg, nets, hw), batches, hw.device)
+    step = method.step(cfg, nets, hw)
+    # A step that counts iterations of its own (the lazy R1) hears each one's number, resumed runs included.
+    return Training(nets, step, batches, hw.device, before_step=getattr(step, "before_iteration", None))
 
 
 def train_method(method, cfg, run, resume: bool = False, score=None,

@@ -37,9 +37,9 @@ class AdaptiveAugment(nn.Module):
     stat_names = ("ada_p", "ada_rt")
 
     def __init__(self, target: float = 0.6, interval: int = 4, speed_images: int = 100_000, batch_size: int = 16,
-                 colour: bool = False, p: float = 0.0):
+                 colour: bool = False, p: float = 0.0, max_p: float = 1.0):
         super().__init__()
-        self.target, self.interval, self.colour = target, interval, colour
+        self.target, self.interval, self.colour, self.max_p = target, interval, colour, max_p
         self.adjust = batch_size * interval / speed_images  # p's step at each adjustment
         self.register_buffer("p", torch.tensor(float(p)))
         self.register_buffer("sign_sum", torch.zeros(()))      # sum of sign(D(real) - threshold) since the last step
@@ -52,7 +52,8 @@ class AdaptiveAugment(nn.Module):
         """The pipeline a config asks for (--augment ada with the --ada-* options), or None."""
         if getattr(cfg, "augment", "") != "ada":
             return None
-        return cls(cfg.ada_target, cfg.ada_interval, int(cfg.ada_kimg * 1000), cfg.batch_size, cfg.ada_colour)
+        return cls(cfg.ada_target, cfg.ada_interval, int(cfg.ada_kimg * 1000), cfg.batch_size, cfg.ada_colour,
+                   max_p=cfg.ada_max_p)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, C, H, W) in [-1, 1], each image transformed with probability p per transform."""
@@ -69,7 +70,7 @@ class AdaptiveAugment(nn.Module):
         self.batches += 1
         due = self.batches >= self.interval
         rt = self.sign_sum / self.sign_count.clamp(min=1)
-        moved = (self.p + torch.sign(rt - self.target) * self.adjust).clamp(0.0, 1.0)
+        moved = (self.p + torch.sign(rt - self.target) * self.adjust).clamp(0.0, self.max_p)
         self.p.copy_(torch.where(due, moved, self.p))
         self.last_rt.copy_(torch.where(due, rt, self.last_rt))
         for buffer in (self.sign_sum, self.sign_count, self.batches):

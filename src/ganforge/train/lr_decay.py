@@ -41,4 +41,11 @@ def with_lr_decay(training: Training, lr_decay: str, total: int) -> Training:
     """`training` with its rates following --lr-decay over `total` iterations ('none': unchanged)."""
     if lr_decay == "none":
         return training
-    return dataclasses.replace(training, before_step=LinearDecay(training.step.optimizers, total))
+    decay, before = LinearDecay(training.step.optimizers, total), training.before_step
+
+    def before_step(iteration: int) -> None:
+        if before is not None:
+            before(iteration)
+        decay(iteration)
+
+    return dataclasses.replace(training, before_step=before_step)

@@ -76,7 +76,9 @@ class TwoStepGAN:
     arithmetic for networks without batch normalization, in one call instead of two.
     Beyond the handouts (all off by default): `augment` shows D augmented real and fake
     images (DiffAugment, or the adaptive augmentation of train/ada.py), `r1_gamma` adds the R1 penalty gamma/2 E|grad_x D(x)|^2 on real
-    images to D's loss, and `ema` keeps a moving average of the generator after each update.
+    images to D's loss (with `r1_every` N > 1 only on every Nth D update, weighted N times: StyleGAN2's lazy
+    regularization, which costs the penalty's second backward pass once in N), and `ema` keeps a moving
+    average of the generator after each update.
     """
 
     stat_names = ("disc_loss", "gen_loss", "disc_acc", "gen_acc")  # and r1_penalty, ada_p, ada_rt when they are on
@@ -84,8 +86,8 @@ class TwoStepGAN:
 
     def __init__(self, generator: nn.Module, discriminator: nn.Module, loss: AdversarialLoss, hw: Hardware, *,
                  lr_gen: float, lr_disc: float, betas=(0.9, 0.999), joint_disc_pass: bool = False,
-                 augment=None, r1_gamma: float = 0.0, ema=None, d_steps: int = 1, g_steps: int = 1,
-                 optimizers: tuple[str, str] = ("adam", "adam")):
+                 augment=None, r1_gamma: float = 0.0, r1_every: int = 1, ema=None, d_steps: int = 1,
+                 g_steps: int = 1, optimizers: tuple[str, str] = ("adam", "adam")):
         self.generator, self.discriminator = generator, discriminator
         self.opt_gen = optimizer(optimizers[0], generator.parameters(), lr_gen, betas)
         self.opt_disc = optimizer(optimizers[1], discriminator.parameters(), lr_disc, betas)
@@ -94,7 +96,8 @@ class TwoStepGAN:
         self.joint_disc_pass = joint_disc_pass
         self.train_generator = _trainable(generator)
         self.augment = augment or (lambda x: x)
-        self.r1_gamma, self.ema = r1_gamma, ema
+        self.r1_gamma, self.r1_every, self.ema = r1_gamma, r1_every, ema
+        self.d_updates = 0          # D updates so far: the lazy R1 is due on every r1_every-th
         # An adaptive augmentation (train/ada.py) watches D's outputs on real images and reports its p.
         self.adaptive = augment if hasattr(augment, "observe") else None
         self.stat_names = (TwoStepGAN.stat_names + (("r1_penalty",) if r1_gamma > 0 else ())
@@ -104,6 +107,10 @@ class TwoStepGAN:
     @property
     def optimizers(self) -> dict:
         return {"gen": self.opt_gen, "disc": self.opt_disc}
+
+    def before_iteration(self, iteration: int) -> None:
+        """Count D's updates from the iteration, so that a resumed run's lazy R1 falls where it fell before."""
+        self.d_updates = iteration * self.d_steps
 
     def _noise(self, batch: int) -> torch.Tensor:
         return noise_for(self.generator, batch, self.hw.device)
@@ -138,12 +145,15 @@ class TwoStepGAN:
         detached (the R1 penalty when it is on). update=False only measures."""
         G, D, loss, thr = self.generator, self.discriminator, self.loss, self.loss.threshold
         batch = real.shape[0]
+        r1_due = self.r1_gamma > 0 and (self.d_updates % self.r1_every == 0 or not update)
+        if update:
+            self.d_updates += 1
         # The generator's graph is not needed for this step.
         with self.hw.autocast():
             with torch.no_grad():
                 fake = G(self._noise(batch))
             real_in, fake_in = self.augment(real), self.augment(fake)
-            if self.r1_gamma > 0:
+            if r1_due:
                 real_in = real_in.detach().requires_grad_(True)
             if self.joint_disc_pass:
                 d_real, d_fake = D(torch.cat([real_in, fake_in])).split(batch)
@@ -152,13 +162,16 @@ class TwoStepGAN:
             disc_loss = loss(d_real, True) + loss(d_fake, False)
         if self.adaptive is not None and update:
             self.adaptive.observe(d_real.detach(), thr)
-        extra = []
-        total = disc_loss
-        if self.r1_gamma > 0:  # R1: keep D flat around real images
+        total, extra = disc_loss, []
+        if r1_due:  # R1: keep D flat around real images
             grad, = torch.autograd.grad(d_real.float().sum(), real_in, create_graph=True)
             penalty = grad.float().square().flatten(1).sum(1).mean()
-            total = disc_loss + self.r1_gamma / 2 * penalty
-            extra = [penalty.detach()]
+            weight = self.r1_every if update else 1
+            total = disc_loss + self.r1_gamma / 2 * weight * penalty
+            # Logged x N where it falls once in N: the log's mean over iterations stays the penalty's mean.
+            extra = [penalty.detach() * weight]
+        elif self.r1_gamma > 0:
+            extra = [torch.zeros((), device=disc_loss.device)]
         if update:
             descend(self.opt_disc, total)
         disc_acc = (accuracy(d_real, True, thr) + accuracy(d_fake, False, thr)) / 2
