@@ -29,6 +29,20 @@ MODERN = dict(loss="hinge", augment="translation,cutout", ema=0.9, disc_norm="sp
 
 # The DCGAN's parts.
 
+def test_the_discriminator_may_be_wider_than_the_generator():
+    from method_helpers import prepare
+    from ganforge.hardware import pick_hardware
+
+    data = torch.randint(0, 256, (16, 3, 32, 32), dtype=torch.uint8)
+    nets = prepare("dcgan", resolve("dcgan", conv_dim=8, disc_dim=24, batch_size=8), pick_hardware("cpu", "fp32"),
+                   data).networks
+    widths = [m.out_channels for m in nets.discriminator.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert widths == [24, 48, 96, 1]
+    plain = prepare("dcgan", resolve("dcgan", conv_dim=8, batch_size=8), pick_hardware("cpu", "fp32"), data).networks
+    assert [p.shape for p in nets.generator.parameters()] == [p.shape for p in plain.generator.parameters()]
+    assert [m.out_channels for m in plain.discriminator.modules() if isinstance(m, torch.nn.Conv2d)] == [8, 16, 32, 1]
+
+
 def test_ema_moves_toward_the_model_by_one_minus_decay_and_copies_buffers():
     model, average = torch.nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3)
     with torch.no_grad():

@@ -28,6 +28,8 @@ class DCGANConfig(AdaOptions, ImageGenerationConfig):
                        "each with a probability p that follows --ada-target); empty: none, as in the handout")
     ema: float = opt(0.0, "decay of an exponential moving average of the generator's weights, used for samples and "
                      "scores (e.g. 0.999; 0: off, as in the handout)", min=0.0, max=0.99999)
+    disc_dim: int = opt(0, "the discriminator's width: channels of its first convolution, doubled at each of the "
+                        "next two (0: --conv-dim, as in the handout)", min=0)
     disc_norm: str = opt("batch", "the discriminator's normalization: batch (the handout's) or spectral (spectral "
                          "norm on every convolution, no batch norm)", choices=["batch", "spectral"])
     r1_gamma: float = opt(0.0, "weight gamma of the R1 penalty gamma/2 E|grad D(x)|^2 on real images (0: off)",
@@ -79,7 +81,7 @@ PRESETS = {
 def networks(cfg: DCGANConfig, build) -> GANNets:
     generator = build("generator", lambda: DCGenerator(cfg.noise_size, cfg.conv_dim, cfg.upconv, cfg.upsample))
     average = average_of(generator) if cfg.ema > 0 else None
-    discriminator = build("discriminator", lambda: DCDiscriminator(cfg.conv_dim, cfg.disc_norm))
+    discriminator = build("discriminator", lambda: DCDiscriminator(cfg.disc_dim or cfg.conv_dim, cfg.disc_norm))
     return GANNets(generator, discriminator, average, AdaptiveAugment.of(cfg))
 
 
