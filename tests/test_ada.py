@@ -91,21 +91,29 @@ def test_ada_stands_alone_in_augment():
         resolve("dcgan", augment="ada,cutout")
 
 
+def _whole_and_resumed(tmp_path, options: dict):
+    """A DCGAN run trained in one go, and the same run resumed from its checkpoint halfway; assert they end
+    with the same tensors and statistics; return the whole run's result and its last checkpoint's tensors."""
+    last = f"step-{options['iters']:06d}"
+    whole = api.train_dcgan(out=tmp_path / "whole", **options)
+    api.train_dcgan(out=tmp_path / "part", **options)
+    shutil.rmtree(tmp_path / "part" / "checkpoints" / last)
+    api.train_dcgan(resume=tmp_path / "part")
+    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / last)
+    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / last)
+    assert [k for k in a if not torch.equal(a[k], b[k])] == []
+    assert (tmp_path / "part" / "stats.jsonl").read_text() == (tmp_path / "whole" / "stats.jsonl").read_text()
+    return whole, a
+
+
 @pytest.mark.slow
 def test_a_run_with_ada_resumes_bit_for_bit(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     options = dict(augment="ada", ada_kimg=0.064, ada_interval=2, iters=12, checkpoint_every=6, **TINY)
-    whole = api.train_dcgan(out=tmp_path / "whole", **options)
-    api.train_dcgan(out=tmp_path / "part", **options)
-    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000012")
-    api.train_dcgan(resume=tmp_path / "part")
-    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000012")
-    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000012")
-    assert [k for k in a if not torch.equal(a[k], b[k])] == []
-    assert "model.augment.p" in a
+    whole, tensors = _whole_and_resumed(tmp_path, options)
+    assert "model.augment.p" in tensors
     ps = [r["ada_p"] for r in whole.stats if "ada_p" in r]
     assert len(ps) == 6 and ps[-1] > 0            # p moved (D is sure of 48 circles at once)
-    assert (tmp_path / "part" / "stats.jsonl").read_text() == (tmp_path / "whole" / "stats.jsonl").read_text()
 
 
 @pytest.mark.parametrize("kind, options", [("cyclegan", {"preset": "toronto"}), ("cyclegan", {"preset": "radboud"}),
@@ -176,12 +184,7 @@ def test_lazy_r1_falls_on_every_nth_iteration_weighted_n_times_and_where_a_resum
 @pytest.mark.slow
 def test_a_run_with_lazy_r1_resumes_bit_for_bit(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
-    options = dict(augment="ada", r1_gamma=1.0, r1_every=4, iters=10, checkpoint_every=5, **TINY)
-    api.train_dcgan(out=tmp_path / "whole", **options)
-    api.train_dcgan(out=tmp_path / "part", **options)
-    shutil.rmtree(tmp_path / "part" / "checkpoints" / "step-000010")
-    api.train_dcgan(resume=tmp_path / "part")
-    _, a = checkpoint.read(tmp_path / "whole" / "checkpoints" / "step-000010")
-    _, b = checkpoint.read(tmp_path / "part" / "checkpoints" / "step-000010")
-    assert [k for k in a if not torch.equal(a[k], b[k])] == []
-    assert (tmp_path / "part" / "stats.jsonl").read_text() == (tmp_path / "whole" / "stats.jsonl").read_text()
+    whole, _ = _whole_and_resumed(tmp_path, dict(augment="ada", r1_gamma=1.0, r1_every=4, iters=10,
+                                                 checkpoint_every=5, **TINY))
+    penalties = [r["r1_penalty"] for r in whole.stats if "r1_penalty" in r]
+    assert len(penalties) == 5 and all(p >= 0 for p in penalties) and any(p > 0 for p in penalties)
