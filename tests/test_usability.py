@@ -19,6 +19,15 @@ def test_resume_may_extend_a_finished_run_and_change_where_it_runs_but_nothing_e
     patch_emoji_data(monkeypatch)
     api.train_cyclegan(out=tmp_path / "long", **{**TINY, "iters": 6})
     api.train_cyclegan(out=tmp_path / "short", **TINY)
+    # --dry-run with --resume shows what the run would continue with, refuses what --resume refuses, writes nothing.
+    saved = (tmp_path / "short" / "config.json").read_text()
+    capsys.readouterr()
+    assert main(["train", "cyclegan", "--resume", str(tmp_path / "short"), "--iters", "6", "--dry-run"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["iters"] == 6 and shown["seed"] == json.loads(saved)["seed"]
+    assert main(["train", "cyclegan", "--resume", str(tmp_path / "short"), "--lr", "0.1", "--dry-run"]) == 2
+    assert "--lr cannot change when resuming" in capsys.readouterr().err
+    assert (tmp_path / "short" / "config.json").read_text() == saved
     assert main(["train", "cyclegan", "--resume", str(tmp_path / "short"), "--iters", "6", "--threads", "1",
                  "--log-every", "1"]) == 0
     config = json.loads((tmp_path / "short" / "config.json").read_text())

@@ -30,7 +30,7 @@ from .workflows.play_server import run_play
 from .workflows.reproduce import reproduce
 from .workflows.stego import stego_probe
 from .workflows.sweep import add_sweep_arguments, options_from_args, run_sweep
-from .workflows.training import settle_hardware, train
+from .workflows.training import check_resume_alone, resumed_config, settle_hardware, train
 
 
 class Parser(argparse.ArgumentParser):
@@ -120,6 +120,10 @@ def _options(args, method: Method) -> dict:
 def cmd_train(args) -> int:
     method = methods.get(args.kind)
     options = {k: v for k, v in _options(args, method).items() if v is not None}
+    if args.dry_run and args.resume:  # what --resume would continue with, refused as it would refuse
+        check_resume_alone(args.preset, args.out)
+        print(json.dumps(resumed_config(args.resume, method, options), indent=2))
+        return 0
     if args.dry_run:
         cfg = method.resolve(args.preset, **options)
         print(json.dumps(method.to_dict(args.preset, cfg), indent=2))

@@ -77,20 +77,9 @@ def reopen_run(path, method: Method, changes: dict | None = None):
     a config.json from before they were recorded ("auto") gets what "auto" means on this machine.
     """
     run = Run.open(path)
-    if run.kind != method.name:
-        raise GanforgeError(f"--resume {path} is a {run.kind} run, not {method.name}")
-    changes = {k: v for k, v in (changes or {}).items() if v is not None}
-    refused = sorted(set(changes) - set(RESUMABLE))
-    if refused:
-        allowed = ", ".join(config_mod.option_name(k) for k in RESUMABLE if k in method.field_names())
-        raise GanforgeError(f"{config_mod.option_name(refused[0])} cannot change when resuming: it would change "
-                            f"the training itself; --resume may change {allowed}")
-    preset, cfg = run.config.get("preset"), method.from_dict(run.config)
-    recorded = (cfg.device, cfg.precision)
-    if changes:
-        cfg = method.resolve(preset, **{**{k: v for k, v in run.config.items() if k in method.field_names()},
-                                        **changes})
-        _check_not_shorter(run, cfg, method)
+    preset, before = run.config.get("preset"), method.from_dict(run.config)
+    recorded = (before.device, before.precision)
+    cfg, changes = _resumed_config(path, run, method, changes)
     if cfg.device == "cuda" and "device" not in changes and not torch.cuda.is_available():
         raise GanforgeError(f"{path} trained on cuda, and torch sees no CUDA device here; add --device cpu to "
                             "continue it on the CPU")
@@ -104,6 +93,38 @@ def reopen_run(path, method: Method, changes: dict | None = None):
         run.log(f"resuming with {', '.join(f'{config_mod.option_name(k)} {v}' for k, v in changes.items())}")
     _log_hardware_change(run, recorded, cfg)
     return cfg, run
+
+
+def _resumed_config(path, run: Run, method: Method, changes: dict | None):
+    """The config `run` continues with under `changes` (refused where an option may not change), and the
+    changes that were given; nothing is written."""
+    if run.kind != method.name:
+        raise GanforgeError(f"--resume {path} is a {run.kind} run, not {method.name}")
+    changes = {k: v for k, v in (changes or {}).items() if v is not None}
+    refused = sorted(set(changes) - set(RESUMABLE))
+    if refused:
+        allowed = ", ".join(config_mod.option_name(k) for k in RESUMABLE if k in method.field_names())
+        raise GanforgeError(f"{config_mod.option_name(refused[0])} cannot change when resuming: it would change "
+                            f"the training itself; --resume may change {allowed}")
+    cfg = method.from_dict(run.config)
+    if changes:
+        cfg = method.resolve(run.config.get("preset"),
+                             **{**{k: v for k, v in run.config.items() if k in method.field_names()}, **changes})
+        _check_not_shorter(run, cfg, method)
+    return cfg, changes
+
+
+def check_resume_alone(preset, out) -> None:
+    if preset or out is not None:
+        raise GanforgeError("--resume continues a run in its own folder with its saved config; "
+                            "give no --preset or --out")
+
+
+def resumed_config(path, method: Method, changes: dict | None = None) -> dict:
+    """What config.json would hold after --resume with `changes` (for --dry-run): refused as --resume refuses."""
+    run = Run.open(path)
+    cfg, _ = _resumed_config(path, run, method, changes)
+    return method.to_dict(run.config.get("preset"), cfg)
 
 
 def _log_hardware_change(run: Run, recorded: tuple[str, str], cfg) -> None:
@@ -139,9 +160,7 @@ def train(kind: str, preset: str | None = None, out=None, root="runs", resume=No
     method = methods.get(kind)
     options, code = given_code(method, options)
     if resume is not None:
-        if preset or out is not None:
-            raise GanforgeError("--resume continues a run in its own folder with its saved config; "
-                                "give no --preset or --out")
+        check_resume_alone(preset, out)
         cfg, run = reopen_run(resume, method, {k: v for k, v in options.items() if k not in code})
         code = user_code.load(run.path, run.config, code, trust_code)
     else:
