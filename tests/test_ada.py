@@ -7,8 +7,9 @@ import torch
 import ganforge.api as api
 from emoji_fakes import patch_emoji_data
 from ganforge.hardware import pick_hardware
-from ganforge.train import checkpoint
+from ganforge.train import checkpoint, steps
 from ganforge.train.ada import AdaptiveAugment
+from ganforge.train.steps import TwoStepGAN
 from method_helpers import prepare, resolve
 
 TINY = dict(batch_size=8, conv_dim=8, log_every=2, sample_every=0, eval_every=0, precision="fp32", threads=1)
@@ -145,8 +146,6 @@ def test_p_never_passes_its_cap():
 
 
 def test_lazy_r1_falls_on_every_nth_iteration_weighted_n_times_and_where_a_resumed_run_put_it(monkeypatch):
-    from ganforge.train.steps import TwoStepGAN
-
     cfg = resolve("dcgan", "modern", r1_gamma=2.0, r1_every=4, conv_dim=8, batch_size=8, precision="fp32")
     data = torch.randint(0, 256, (32, 3, 32, 32), dtype=torch.uint8)
     training = prepare("dcgan", cfg, pick_hardware("cpu", "fp32"), data)
@@ -173,10 +172,9 @@ def test_lazy_r1_falls_on_every_nth_iteration_weighted_n_times_and_where_a_resum
         torch.manual_seed(0)
         t = prepare("dcgan", resolve("dcgan", "modern", r1_gamma=2.0, r1_every=every, conv_dim=8, batch_size=8,
                                      precision="fp32"), pick_hardware("cpu", "fp32"), data)
-        from ganforge.train import steps as steps_module
         seen = []
-        monkeypatch.setattr(steps_module, "descend", lambda opt, loss: seen.append(float(loss.detach())))
-        disc_loss, _, logged_penalty = t.step.discriminator_step(real)
+        monkeypatch.setattr(steps, "descend", lambda opt, loss: seen.append(float(loss.detach())))
+        _, _, logged_penalty = t.step.discriminator_step(real)
         losses[every] = seen[0] - float(logged_penalty)  # gamma/2 = 1: the logged value is the added term
     assert losses[1] == pytest.approx(losses[4], rel=1e-5)  # the rest of D's loss is the same
 
