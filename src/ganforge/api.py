@@ -124,10 +124,11 @@ def sample(run, n: int = 64, seed: int = 0, step: int | None = None, trust_code:
 
 
 @_in_python
-def evaluate(run, step: int | None = None, trust_code: bool = False, **networks) -> dict:
+def evaluate(run, step: int | None = None, trust_code: bool = False, draws: int | None = None, **networks) -> dict:
     """Score a run's checkpoint (default: the latest); writes metrics.json and returns its values by name.
+    draws: sets of samples from noise to score and average (default: the run's eval_draws);
     networks and trust_code: as for load_run."""
-    return evaluate_run(_path(run), step=step, code=networks, trust_code=trust_code).values
+    return evaluate_run(_path(run), step=step, code=networks, trust_code=trust_code, draws=draws).values
 
 
 __all__ = ["train", "train_moons", "train_dcgan", "train_cyclegan", "train_cut", "train_pix2pix", "load_run",

@@ -196,7 +196,8 @@ def cmd_eval(args) -> int:
         print(f"wrote {args.run_dir}/stego.json and {args.run_dir}/stego/")
         return 0
     set_threads(args.threads)
-    scores = evaluate_run(args.target, cache=args.cache, step=args.step, trust_code=args.trust_code)
+    scores = evaluate_run(args.target, cache=args.cache, step=args.step, trust_code=args.trust_code,
+                          draws=args.draws)
     for note in scores.notes:
         print(f"note: {note}")
     for name, value in scores.values.items():
@@ -243,8 +244,8 @@ def cmd_compare(args) -> int:
 # Options that mean nothing to a live session (it trains until paused, and draws frames, not files), and the
 # networks of your own, which the playground does not load.
 PLAY_SKIPS = ("epochs", "plot_every", "generator", "discriminator")
-PLAY_IMAGE_SKIPS = ("iters", "sample_every", "log_every", "checkpoint_every", "eval_every", "lr_decay", "generator",
-                    "discriminator")
+PLAY_IMAGE_SKIPS = ("iters", "sample_every", "log_every", "checkpoint_every", "eval_every", "eval_draws", "lr_decay",
+                    "generator", "discriminator")
 
 
 def _add_play_options(parser, method: Method, skip) -> None:
@@ -325,6 +326,9 @@ def build_parser() -> Parser:
     evaluate.add_argument("--list", action="store_true", help="name each metric with what it measures")
     evaluate.add_argument("--cache", default=None, help="cache folder [default: the user cache directory]")
     evaluate.add_argument("--step", type=int, default=None, help="the checkpoint to score [default: the latest]")
+    evaluate.add_argument("--draws", type=_number(int, "a whole number"), default=None,
+                          help="score this many sets of samples from noise, each from its own fixed noise, and record "
+                               "each score's mean (runs that sample images: dcgan) [default: the run's --eval-draws]")
     evaluate.add_argument("--threads", type=_number(int, "a whole number"), default=0,
                           help="CPU threads for scoring (train-features trains in one thread whatever this says, so "
                           "that every machine gets the same network; it uses these for the held-out accuracies) "

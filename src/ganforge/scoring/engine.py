@@ -10,6 +10,7 @@ silently missing.
 from __future__ import annotations
 
 import re
+import statistics
 from typing import Callable
 
 import torch
@@ -156,6 +157,19 @@ def merge(*parts: Scores) -> Scores:
         out.values.update(part.values)
         out.info.update(part.info)
         out.notes.extend(n for n in part.notes if n not in out.notes)
+    return out
+
+
+def mean_of_draws(parts: list[Scores], size: int) -> Scores:
+    """Each value's mean over scoring passes of independent draws (samples from other noise, other projections
+    and subsets), with a note of how far the draws spread: one draw's score is only as good as its luck."""
+    out = merge(*parts)
+    for key in out.values:
+        out.values[key] = statistics.fmean(p.values[key] for p in parts)
+    spread = ", ".join(f"{key} {statistics.stdev(p.values[key] for p in parts):.3g}"
+                       for key, info in out.info.items() if info.get("role") == "value")
+    out.notes.append(f"each score is the mean of {len(parts)} draws of {size} samples; "
+                     f"standard deviation from draw to draw: {spread}")
     return out
 
 

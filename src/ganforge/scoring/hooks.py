@@ -35,7 +35,7 @@ class SamplesScorer:
         self.features = self.features or FeatureNet(self.cache)
         split = data[self.cfg.style]
         return score_samples(nets.sampler(), self.cfg.style, split["train"].images, split["test"].images,
-                             self.features)
+                             self.features, draws=getattr(self.cfg, "eval_draws", 1))
 
 
 class TranslatorScorer:

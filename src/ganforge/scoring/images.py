@@ -17,7 +17,7 @@ from ..metrics.common import same_shape
 from ..models.modes import eval_mode
 from ..models.noise import uniform_noise
 from ..runs import Scores
-from .engine import EVAL_SEED, Inputs, check_same_count, direction_prefix, merge, score_metrics
+from .engine import EVAL_SEED, Inputs, check_same_count, direction_prefix, mean_of_draws, merge, score_metrics
 
 FEATURE_INPUTS = ("reference_features", "candidate_features", "candidate_style_logits", "style_index", "versus_index")
 
@@ -48,16 +48,27 @@ def _add_feature_inputs(inputs: Inputs, features: FeatureNet | None, reference: 
 
 @torch.no_grad()
 def score_samples(generator, style: str, train_u8: torch.Tensor, test_u8: torch.Tensor,
-                  features: FeatureNet | None) -> Scores:
-    """A DCGAN's samples from fixed noise, as many as the test split holds, against the style's real images."""
+                  features: FeatureNet | None, draws: int = 1) -> Scores:
+    """A DCGAN's samples from fixed noise, as many as the test split holds, against the style's real images.
+
+    draws > 1: score that many sets, each from its own fixed noise and evaluation seed (the first is
+    the one draws=1 scores), and keep each score's mean. The sets are as large as the floor's, so the
+    mean stays comparable with the floor (FD's bias depends on the set's size).
+    """
+    parts = [_score_draw(generator, style, train_u8, test_u8, features, EVAL_SEED + k) for k in range(draws)]
+    return parts[0] if draws == 1 else mean_of_draws(parts, test_u8.shape[0])
+
+
+def _score_draw(generator, style: str, train_u8: torch.Tensor, test_u8: torch.Tensor,
+                features: FeatureNet | None, seed: int) -> Scores:
     device = next(generator.parameters()).device
     noise = uniform_noise(test_u8.shape[0], generator.input_size, device,
-                          generator=torch.Generator().manual_seed(EVAL_SEED))
+                          generator=torch.Generator().manual_seed(seed))
     with eval_mode(generator):
         fake = to_uint8(generator(noise).float())
     candidates = {"value": fake, "floor": test_u8}
     check_same_count(candidates)
-    inputs = Inputs(reference=train_u8, seed=EVAL_SEED)
+    inputs = Inputs(reference=train_u8, seed=seed)
     _add_feature_inputs(inputs, features, train_u8, style)
     return score_metrics(metrics_in({"images", "generation"}), inputs, candidates)
 

@@ -37,8 +37,8 @@ def run_label(config: dict) -> str:
     # Left out: what a run was called, where and how long it ran, and how its arithmetic was laid out
     # (upconv's forms compute the same function), none of which makes it a different method.
     skip = {"kind", "preset", "seed", "source", "target", "iters", "threads", "device", "precision", "out",
-            "sample_every", "log_every", "checkpoint_every", "eval_every", "cache", "data_dir", "n_sample_images",
-            "upconv", "compile", "deterministic", "code"}
+            "sample_every", "log_every", "checkpoint_every", "eval_every", "eval_draws", "cache", "data_dir",
+            "n_sample_images", "upconv", "compile", "deterministic", "code"}
     changed = [f"{k.replace('lambda_', 'λ_')} {v:g}" if isinstance(v, float) else f"{k} {v}"
                for k, v in config.items() if k not in skip and defaults.get(k) != v]
     name = method.title + (f" {preset}" if preset else "")

@@ -21,9 +21,9 @@ from ..runs import CONFIG, METHOD, Run, checkpoint_step
 from ..train.result import TrainingResult
 
 # What --resume may change: how long, where and with what arithmetic (device, precision, deterministic kernels),
-# and how often to report. Anything else would change what is trained.
+# and how often (and on how many draws) to report. Anything else would change what is trained.
 RESUMABLE = ("iters", "epochs", "threads", "device", "precision", "deterministic", "log_every", "sample_every",
-             "checkpoint_every", "eval_every", "plot_every")
+             "checkpoint_every", "eval_every", "eval_draws", "plot_every")
 
 
 def settle_hardware(cfg, strict: bool = True):
