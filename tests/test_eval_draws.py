@@ -52,6 +52,12 @@ def test_eval_draws_scores_a_run_again_and_refuses_runs_that_draw_nothing(tmp_pa
         evaluate_run(tmp_path / "m", draws=2)
 
 
+def test_the_option_is_explained_in_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "dcgan", "--help"])
+    assert "about 5% and SWD by about 20%" in " ".join(capsys.readouterr().out.split())
+
+
 def test_training_scores_with_its_eval_draws_and_resume_may_change_them(tmp_path, monkeypatch):
     patch_emoji_data(monkeypatch)
     api.train_dcgan(style="windows", out=tmp_path / "d", eval_draws=2, **TINY)

@@ -86,7 +86,8 @@ def add_config_options(parser: argparse.ArgumentParser, method: Method, skip=())
         help_text = meta.get("help", "")
         if meta.get("choices"):
             help_text += f" ({'|'.join(map(str, meta['choices']))}{'|FILE.py:Class' if meta.get('own_code') else ''})"
-        help_text += f" [{method.defaults_text(f.name)}]".replace("%", "%%")
+        help_text += f" [{method.defaults_text(f.name)}]"
+        help_text = help_text.replace("%", "%%")  # argparse formats help with %: a field's own text may hold one
         flag = config_mod.option_name(f.name)
         if config_mod.field_type(f) is bool:
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)

@@ -106,8 +106,8 @@ class ImageGenerationConfig(EmojiConfig):
     lr_decay: str = opt("none", "learning rates over the run: none (constant, as in the handout) or linear (falling "
                         "to zero by the last iteration)", choices=["none", "linear"])
     eval_draws: int = opt(1, "score this many sets of samples, each from its own fixed noise and as many as the "
-                          "held-out images, and record each score's mean: with ~100 samples FD moves by ~6% and SWD "
-                          "by 10-30% from one set to the next (docs/generation-quality.md)", min=1)
+                          "held-out images, and record each score's mean: from one set of ~100 samples to the next, "
+                          "FD moves by about 5% and SWD by about 20% (docs/metrics.md)", min=1)
 
 
 @dataclass
