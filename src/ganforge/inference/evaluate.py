@@ -17,14 +17,15 @@ def evaluate_run(run_dir, cache=None, step: int | None = None, code=None, trust_
     """
     run = Run.open(run_dir)
     method = methods.of_run(run.config)
+    if draws is not None:  # refused before a checkpoint is loaded
+        if draws < 1:
+            raise GanforgeError(f"--draws must be >= 1, got {draws}")
+        if "eval_draws" not in method.field_names():
+            raise GanforgeError(f"--draws: {run_dir} is a {method.name} run, which samples no images from noise; "
+                                "draws apply to runs that do (dcgan)")
     path = run.checkpoint_at(step)
     cfg, nets = load_trained(run_dir, step=checkpoint_step(path), code=code, trust_code=trust_code)
     if draws is not None:
-        if draws < 1:
-            raise GanforgeError(f"--draws must be >= 1, got {draws}")
-        if not hasattr(cfg, "eval_draws"):
-            raise GanforgeError(f"--draws: {run_dir} is a {method.name} run, which samples no images from noise; "
-                                "draws apply to runs that do (dcgan)")
         cfg = dataclasses.replace(cfg, eval_draws=draws)
     scores = methods.make_scorer(method, cfg, cache)(nets, method.data.load(cfg))
     # How long training took is known only to the training that wrote metrics.json: keep it.
