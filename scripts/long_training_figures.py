@@ -7,8 +7,8 @@ ROOT/NAME-sSEED` wrote, with --eval-every so that stats.jsonl has evaluation rec
 
 - long-training-curves.png: SWD / its real-data floor and FD against iterations, one colour per NAME
   (thin lines: each seed; thick: their mean), and the ADA probability p where a run logged one;
-- long-training-grids.png: for each NAME, the first seed's fixed-noise samples at the first
-  evaluation and at the end, side by side (the top rows of each grid).
+- long-training-grids.png: for each NAME, the first seed's fixed-noise samples at --early (5,000) and at
+  the last evaluation, side by side (the top rows of each grid; the runs need --sample-every dividing both).
 
 Only the runs' own files are read, so the figures can be redrawn from the folders at any time.
 """
@@ -77,13 +77,18 @@ def top_rows(grid: Path) -> Image.Image:
     return picture.crop((0, 0, picture.width, picture.height * ROWS_SHOWN // 10))
 
 
-def draw_grids(root: Path, names: dict[str, str], seed: int, out: Path) -> Path:
+def draw_grids(root: Path, names: dict[str, str], seed: int, early: int, out: Path) -> Path:
     panels = []
     for name, label in names.items():
         run = root / f"{name}-s{seed}"
         _, evals = records(run)
-        first, last = evals[0]["iter"], evals[-1]["iter"]
-        pair = [top_rows(run / "samples" / f"{it:06d}.png") for it in (first, last)]
+        first, last = early, evals[-1]["iter"]
+        grids = [run / "samples" / f"{it:06d}.png" for it in (first, last)]
+        for grid in grids:
+            if not grid.is_file():
+                raise SystemExit(f"{grid}: no sample grid saved at that iteration (train with --sample-every "
+                                 "dividing it, or choose another --early)")
+        pair = [top_rows(grid) for grid in grids]
         panels.append((f"{label}, seed {seed}: iteration {first:,} | iteration {last:,}", pair))
     gap, caption = 12, 22
     width = max(a.width + b.width + gap for _, (a, b) in panels)
@@ -106,12 +111,13 @@ def main(argv=None) -> None:
     parser.add_argument("names", nargs="+", help="NAME or NAME=LABEL: the runs ROOT/NAME-sSEED")
     parser.add_argument("--seeds", default="2,4")
     parser.add_argument("--out", type=Path, default=Path("docs/quality"))
+    parser.add_argument("--early", type=int, default=5000, help="the iteration of the left-hand grids")
     args = parser.parse_args(argv)
     names = dict((n.split("=", 1) + [n])[:2] for n in args.names)
     seeds = [int(s) for s in args.seeds.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     print(draw_curves(args.root, names, seeds, args.out))
-    print(draw_grids(args.root, names, seeds[0], args.out))
+    print(draw_grids(args.root, names, seeds[0], args.early, args.out))
 
 
 if __name__ == "__main__":
