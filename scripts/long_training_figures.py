@@ -82,14 +82,14 @@ def draw_grids(root: Path, names: dict[str, str], seed: int, early: int, out: Pa
     for name, label in names.items():
         run = root / f"{name}-s{seed}"
         _, evals = records(run)
-        first, last = early, evals[-1]["iter"]
-        grids = [run / "samples" / f"{it:06d}.png" for it in (first, last)]
+        last = evals[-1]["iter"]
+        grids = [run / "samples" / f"{it:06d}.png" for it in (early, last)]
         for grid in grids:
             if not grid.is_file():
                 raise SystemExit(f"{grid}: no sample grid saved at that iteration (train with --sample-every "
                                  "dividing it, or choose another --early)")
         pair = [top_rows(grid) for grid in grids]
-        panels.append((f"{label}, seed {seed}: iteration {first:,} | iteration {last:,}", pair))
+        panels.append((f"{label}, seed {seed}: iteration {early:,} | iteration {last:,}", pair))
     gap, caption = 12, 22
     width = max(a.width + b.width + gap for _, (a, b) in panels)
     height = sum(a.height + caption for _, (a, _) in panels)
